@@ -115,7 +115,12 @@ export function generate(sources: ProtoSource[]): Record<string, string> {
   const fileComments = new Map<string, string>();
 
   for (const src of sorted) {
-    const parsed = protobuf.parse(src.text, root, { alternateCommentMode: true });
+    let parsed: protobuf.IParserResult;
+    try {
+      parsed = protobuf.parse(src.text, root, { alternateCommentMode: true });
+    } catch (e) {
+      throw new Error(`${src.name}: ${e instanceof Error ? e.message : e}`, { cause: e });
+    }
     imports.set(src.name, [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])]);
     packages.set(src.name, parsed.package ?? "");
     const m = /^\s*(?:\/\/[^\n]*\n\s*)*/.exec(src.text);
@@ -231,7 +236,9 @@ function emitFile(file: string, types: TypeInfo[], ctx: EmitContext): string {
     const typeNames = [...(foreignTypeOnly.get(mod) ?? [])].filter((n) => !values.has(n));
     const names = [...[...values].map((n) => n), ...typeNames.map((n) => `type ${n}`)]
       .sort((a, b) => a.replace(/^type /, "").localeCompare(b.replace(/^type /, "")));
-    head += `import { ${names.join(", ")} } from "${mod}";\n`;
+    head += values.size === 0
+      ? `import type { ${typeNames.sort().join(", ")} } from "${mod}";\n`
+      : `import { ${names.join(", ")} } from "${mod}";\n`;
   }
   let sets = "";
   for (const [name, e] of [...setsNeeded].sort((a, b) => a[0].localeCompare(b[0]))) {

@@ -415,10 +415,10 @@ export interface SessionChain {
   senderRatchetKey?: Uint8Array;
   /** Field 2 (bytes). */
   senderRatchetKeyPrivate?: Uint8Array;
-  /** Field 3 (ChainKey). */
-  chainKey?: ChainKey;
-  /** Keys of skipped messages kept for out-of-order delivery. Field 4 (MessageKey, repeated). */
-  messageKeys?: MessageKey[];
+  /** Field 3 (SessionChainKey). */
+  chainKey?: SessionChainKey;
+  /** Keys of skipped messages kept for out-of-order delivery. Field 4 (SessionMessageKey, repeated). */
+  messageKeys?: SessionMessageKey[];
   /** Fields not in this schema, as raw tag+value chunks; re-encoded verbatim after the known ones. */
   $unknown?: Uint8Array[];
 }
@@ -433,10 +433,10 @@ function writeSessionChain(m: SessionChain, w: Writer, depth: number): void {
   const f2 = m.senderRatchetKeyPrivate;
   if (f2 !== undefined) { w.byte(18); w.bytes(f2); }
   const f3 = m.chainKey;
-  if (f3 !== undefined) { w.byte(26); const s = w.fork(); writeChainKey(f3, w, depth + 1); w.ldelim(s); }
+  if (f3 !== undefined) { w.byte(26); const s = w.fork(); writeSessionChainKey(f3, w, depth + 1); w.ldelim(s); }
   const f4 = m.messageKeys;
   if (f4 !== undefined) {
-    for (let i = 0; i < f4.length; i++) { w.byte(34); const s = w.fork(); writeMessageKey(f4[i], w, depth + 1); w.ldelim(s); }
+    for (let i = 0; i < f4.length; i++) { w.byte(34); const s = w.fork(); writeSessionMessageKey(f4[i], w, depth + 1); w.ldelim(s); }
   }
   const u = m.$unknown;
   if (u !== undefined) for (let i = 0; i < u.length; i++) w.raw(u[i]);
@@ -455,10 +455,10 @@ function readSessionChain(r: Reader, depth: number): SessionChain {
         m.senderRatchetKeyPrivate = r.bytes();
         break;
       case 26:
-        m.chainKey = r.message(readChainKey, depth);
+        m.chainKey = r.message(readSessionChainKey, depth);
         break;
       case 34:
-        (m.messageKeys ??= []).push(r.message(readMessageKey, depth));
+        (m.messageKeys ??= []).push(r.message(readSessionMessageKey, depth));
         break;
       default:
         switch (tag >>> 3) {
@@ -474,8 +474,8 @@ function readSessionChain(r: Reader, depth: number): SessionChain {
   return m;
 }
 
-/** The `wadeno.proto.ChainKey` message. */
-export interface ChainKey {
+/** The `wadeno.proto.SessionChainKey` message. */
+export interface SessionChainKey {
   /** Field 1 (uint32). */
   index?: number;
   /** Field 2 (bytes). */
@@ -484,10 +484,10 @@ export interface ChainKey {
   $unknown?: Uint8Array[];
 }
 
-/** Encoder and decoder for {@linkcode ChainKey} messages. */
-export const ChainKey: MessageCodec<ChainKey> = codec("wadeno.proto.ChainKey", writeChainKey, readChainKey);
+/** Encoder and decoder for {@linkcode SessionChainKey} messages. */
+export const SessionChainKey: MessageCodec<SessionChainKey> = codec("wadeno.proto.SessionChainKey", writeSessionChainKey, readSessionChainKey);
 
-function writeChainKey(m: ChainKey, w: Writer, _depth: number): void {
+function writeSessionChainKey(m: SessionChainKey, w: Writer, _depth: number): void {
   const f1 = m.index;
   if (f1 !== undefined) { w.byte(8); w.uint32(f1); }
   const f2 = m.key;
@@ -496,8 +496,8 @@ function writeChainKey(m: ChainKey, w: Writer, _depth: number): void {
   if (u !== undefined) for (let i = 0; i < u.length; i++) w.raw(u[i]);
 }
 
-function readChainKey(r: Reader, depth: number): ChainKey {
-  const m: ChainKey = {};
+function readSessionChainKey(r: Reader, depth: number): SessionChainKey {
+  const m: SessionChainKey = {};
   while (r.pos < r.end) {
     const start = r.pos;
     const tag = r.uint32();
@@ -521,7 +521,7 @@ function readChainKey(r: Reader, depth: number): ChainKey {
 }
 
 /** Keys for one message of a chain (or the seed they derive from, in newer libsignal). */
-export interface MessageKey {
+export interface SessionMessageKey {
   /** Field 1 (uint32). */
   index?: number;
   /** Field 2 (bytes). */
@@ -536,10 +536,10 @@ export interface MessageKey {
   $unknown?: Uint8Array[];
 }
 
-/** Encoder and decoder for {@linkcode MessageKey} messages. */
-export const MessageKey: MessageCodec<MessageKey> = codec("wadeno.proto.MessageKey", writeMessageKey, readMessageKey);
+/** Encoder and decoder for {@linkcode SessionMessageKey} messages. */
+export const SessionMessageKey: MessageCodec<SessionMessageKey> = codec("wadeno.proto.SessionMessageKey", writeSessionMessageKey, readSessionMessageKey);
 
-function writeMessageKey(m: MessageKey, w: Writer, _depth: number): void {
+function writeSessionMessageKey(m: SessionMessageKey, w: Writer, _depth: number): void {
   const f1 = m.index;
   if (f1 !== undefined) { w.byte(8); w.uint32(f1); }
   const f2 = m.cipherKey;
@@ -554,8 +554,8 @@ function writeMessageKey(m: MessageKey, w: Writer, _depth: number): void {
   if (u !== undefined) for (let i = 0; i < u.length; i++) w.raw(u[i]);
 }
 
-function readMessageKey(r: Reader, depth: number): MessageKey {
-  const m: MessageKey = {};
+function readSessionMessageKey(r: Reader, depth: number): SessionMessageKey {
+  const m: SessionMessageKey = {};
   while (r.pos < r.end) {
     const start = r.pos;
     const tag = r.uint32();
