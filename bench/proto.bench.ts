@@ -2,7 +2,7 @@
 // same .proto files parsed at run time (protobufjs compiles reflection types to functions on first use, so
 // this is its fast path, not an interpreter).
 import protobuf from "protobufjs";
-import { HandshakeMessage, Message, SignalMessage } from "../src/proto/mod.ts";
+import { HandshakeMessage, Message, SignalMessage, Writer } from "../src/proto/mod.ts";
 
 const dir = new URL("../src/proto/", import.meta.url);
 const root = new protobuf.Root();
@@ -105,6 +105,24 @@ Deno.bench("protobufjs", { group: "SignalMessage encode", baseline: true }, () =
 Deno.bench("wadeno", { group: "SignalMessage encode" }, () => {
   sink += SignalMessage.encode(signal).length;
 });
+// The allocation-free path for hot loops: write into a caller-owned Writer and use a view of its bytes.
+const reused = new Writer(1024);
+Deno.bench("wadeno, caller's Writer", { group: "SignalMessage encode" }, () => {
+  reused.pos = 0;
+  SignalMessage.write(signal, reused, 0);
+  sink += reused.pos;
+});
+Deno.bench("wadeno, caller's Writer", { group: "HandshakeMessage encode" }, () => {
+  reused.pos = 0;
+  HandshakeMessage.write(handshake, reused, 0);
+  sink += reused.pos;
+});
+Deno.bench("wadeno, caller's Writer", { group: "Message encode" }, () => {
+  reused.pos = 0;
+  Message.write(message, reused, 0);
+  sink += reused.pos;
+});
+
 Deno.bench("protobufjs", { group: "SignalMessage decode", baseline: true }, () => {
   sink += PbSignal.decode(signalBytes) ? 1 : 0;
 });

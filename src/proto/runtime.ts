@@ -117,9 +117,13 @@ export function codec<T>(
     write,
     read,
     encode(message: T): Uint8Array {
-      const w = new Writer();
-      write(message, w, 0);
-      return w.finish();
+      const w = acquireWriter();
+      try {
+        write(message, w, 0);
+        return w.finish();
+      } finally {
+        releaseWriter(w);
+      }
     },
     decode(bytes: Uint8Array): T {
       return read(new Reader(bytes, typeName), 0);
@@ -139,6 +143,25 @@ export function codec<T>(
       return { message, length: r.end };
     },
   };
+}
+
+// One scratch writer is kept between encodes so that an encode costs a single allocation (the exact-size
+// copy returned by finish) instead of a fresh growable buffer plus the copy; the ArrayBuffer allocations, not
+// the byte writing, dominate small messages. It is never exposed: results are copies. acquire/release make a
+// re-entrant encode (a getter on the message calling encode) fall back to a fresh writer.
+let scratch: Writer | undefined;
+const SCRATCH_MAX = 1 << 16;
+
+function acquireWriter(): Writer {
+  const w = scratch;
+  if (w === undefined) return new Writer(256);
+  scratch = undefined;
+  w.pos = 0;
+  return w;
+}
+
+function releaseWriter(w: Writer): void {
+  if (w.buf.length <= SCRATCH_MAX) scratch = w;
 }
 
 const decoder = new TextDecoder();
