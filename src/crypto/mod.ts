@@ -1,0 +1,23 @@
+/**
+ * The crypto layer of wadeno: the primitives that Noise, Signal, pairing and media are built on.
+ *
+ * Pure and synchronous except where a primitive is slow enough to leave the event loop
+ * (`aesGcm*Async`, `pbkdf2Sha256`). Keys, IVs and outputs are plain `Uint8Array`s; bad input throws
+ * {@link CryptoError}. Each file's header records which backend (node:crypto, @noble, WebCrypto) it uses
+ * and the bench/crypto.bench.ts numbers behind the choice.
+ *
+ * @example
+ * ```ts
+ * import { generateKeyPair, hkdf, x25519 } from "./mod.ts";
+ * const alice = generateKeyPair(), bob = generateKeyPair();
+ * const secret = x25519(alice.privateKey, bob.publicKey);
+ * const keys = hkdf(secret, 64, { info: "session" });
+ * ```
+ *
+ * @module
+ */
+
+export { CryptoError, type CryptoErrorCode } from "./errors.ts";
+export { concatBytes, equalBytes, utf8 } from "./bytes.ts";
+export { randomBytes } from "./random.ts";
+export { DJB_KEY_TYPE, prefixPublicKey, stripPublicKey } from "./keys.ts";
