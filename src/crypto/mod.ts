@@ -20,4 +20,8 @@
 export { CryptoError, type CryptoErrorCode } from "./errors.ts";
 export { concatBytes, equalBytes, utf8 } from "./bytes.ts";
 export { randomBytes } from "./random.ts";
+export { createSha256, type Hasher, md5, sha256, sha512 } from "./hash.ts";
+export { createHmacSha256, hmacSha256, hmacSha512 } from "./hmac.ts";
+export { hkdf, type HkdfOptions } from "./hkdf.ts";
+export { pbkdf2Sha256 } from "./pbkdf2.ts";
 export { DJB_KEY_TYPE, prefixPublicKey, stripPublicKey } from "./keys.ts";
