@@ -23,5 +23,17 @@ export { randomBytes } from "./random.ts";
 export { createSha256, type Hasher, md5, sha256, sha512 } from "./hash.ts";
 export { createHmacSha256, hmacSha256, hmacSha512 } from "./hmac.ts";
 export { hkdf, type HkdfOptions } from "./hkdf.ts";
+export {
+  aesCbcDecrypt,
+  aesCbcEncrypt,
+  aesCtr,
+  aesGcmDecrypt,
+  aesGcmDecryptAsync,
+  aesGcmEncrypt,
+  aesGcmEncryptAsync,
+  createAesCbcDecryptor,
+  createAesCbcEncryptor,
+  type StreamCipher,
+} from "./aes.ts";
 export { pbkdf2Sha256 } from "./pbkdf2.ts";
 export { DJB_KEY_TYPE, prefixPublicKey, stripPublicKey } from "./keys.ts";
