@@ -36,4 +36,12 @@ export {
   type StreamCipher,
 } from "./aes.ts";
 export { pbkdf2Sha256 } from "./pbkdf2.ts";
+export {
+  generateKeyPair,
+  type KeyPair,
+  keyPairFromPrivateKey,
+  x25519,
+  xeddsaSign,
+  xeddsaVerify,
+} from "./curve.ts";
 export { DJB_KEY_TYPE, prefixPublicKey, stripPublicKey } from "./keys.ts";
