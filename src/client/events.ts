@@ -1,0 +1,174 @@
+/**
+ * The client's typed events. Names follow the seed's Event list in camelCase (`PairingQrCode` is
+ * `pairingQrCode`); payloads are plain objects.
+ *
+ * @module
+ */
+
+import type { Jid, Node } from "../binary/mod.ts";
+
+/** Reasons in a `<failure reason=...>` node sent instead of `<success>` at login. */
+export const ConnectFailureReason = {
+  /** Generic failure. */
+  Generic: 400,
+  /** The device was logged out (unlinked) and must pair again. */
+  LoggedOut: 401,
+  /** The account is temporarily banned (see the `temporaryBan` event). */
+  TempBanned: 402,
+  /** The primary device is gone; the companion must pair again. */
+  MainDeviceGone: 403,
+  /** The client version is too old (see the `clientOutdated` event). */
+  ClientOutdated: 405,
+  /** Logged out for an unknown reason. */
+  UnknownLogout: 406,
+  /** The user agent was rejected. */
+  BadUserAgent: 409,
+  /** Crypto auth token expired. */
+  CatExpired: 413,
+  /** Crypto auth token invalid. */
+  CatInvalid: 414,
+  /** Not found. */
+  NotFound: 415,
+  /** Unknown client. */
+  ClientUnknown: 418,
+  /** Server-side error; reconnecting is expected to help. */
+  InternalServerError: 500,
+  /** Experimental. */
+  Experimental: 501,
+  /** Service unavailable; reconnecting is expected to help. */
+  ServiceUnavailable: 503,
+} as const;
+
+/** True for connect-failure reasons after which the companion must pair again (401, 403, 406). */
+export function isLoggedOutReason(reason: number): boolean {
+  return reason === ConnectFailureReason.LoggedOut || reason === ConnectFailureReason.MainDeviceGone ||
+    reason === ConnectFailureReason.UnknownLogout;
+}
+
+/** Payload of `connected`: the device is logged in and ready. */
+export interface ConnectedEvent {
+  /** The device's own phone-number JID (with device). */
+  jid: Jid;
+  /** The device's own LID, when the server told it. */
+  lid?: Jid;
+}
+
+/** Payload of `disconnected`: the socket closed. */
+export interface DisconnectedEvent {
+  /** Why, in a few words (`stream error 515`, `socket closed`, `keepalive timeout`, ...). */
+  reason: string;
+  /** Whether the client will reconnect on its own. */
+  willReconnect: boolean;
+  /** Milliseconds until the next attempt, when reconnecting. */
+  reconnectInMs?: number;
+}
+
+/** Payload of `pairingQrCode`: show this QR to the phone (WhatsApp > Linked devices > Link a device). */
+export interface PairingQrCodeEvent {
+  /** The string to encode in the QR code. */
+  code: string;
+  /** How long this code is valid before the next one replaces it (60 s for the first, then 20 s). */
+  timeoutMs: number;
+}
+
+/** Payload of `pairingCode`: type this code on the phone (Link with phone number instead). */
+export interface PairingCodeEvent {
+  /** Eight characters from the pair-code alphabet, e.g. `ABCD1234`. */
+  code: string;
+  /** How long the code stays valid (about 180 s). */
+  timeoutMs: number;
+}
+
+/** Payload of `pairSuccess`. */
+export interface PairSuccessEvent {
+  /** The companion's new JID (phone number with device id). */
+  id: Jid;
+  /** The companion's LID, when given. */
+  lid?: Jid;
+  /** The account's business name, when it is a business account. */
+  businessName: string;
+  /** The phone's platform name. */
+  platform: string;
+}
+
+/** Payload of `pairError`: pairing was attempted and refused (for example a forged signature). */
+export interface PairErrorEvent extends PairSuccessEvent {
+  /** What failed. */
+  error: Error;
+}
+
+/** Payload of `loggedOut`: the device was unlinked; pair again to continue. Auto-reconnect stops. */
+export interface LoggedOutEvent {
+  /** True when it happened as a connect failure (at login), false for a stream error or `logout()`. */
+  onConnect: boolean;
+  /** The failure reason code (401, 403, 406, or 516 for a removed device). */
+  reason: number;
+}
+
+/** Payload of `streamError`: a stream error the client does not know how to handle. */
+export interface StreamErrorEvent {
+  /** The `code` attribute, possibly empty. */
+  code: string;
+  /** The raw `<stream:error>` node. */
+  raw: Node;
+}
+
+/** Payload of `connectFailure`: a login `<failure>` not covered by a more specific event. */
+export interface ConnectFailureEvent {
+  /** The reason code (see {@linkcode ConnectFailureReason}). */
+  reason: number;
+  /** The server's message attribute, if any. */
+  message: string;
+  /** The raw `<failure>` node. */
+  raw: Node;
+  /** Whether the client will reconnect. */
+  willReconnect: boolean;
+}
+
+/** Payload of `temporaryBan`. */
+export interface TemporaryBanEvent {
+  /** Ban reason code (101 sent to too many people, 102 blocked by users, ...). */
+  code: number;
+  /** Seconds until the ban expires. */
+  expireSeconds: number;
+}
+
+/** Payload of `keepAliveTimeout` / `keepAliveRestored`. */
+export interface KeepAliveEvent {
+  /** Consecutive failures so far (0 when restored). */
+  errorCount: number;
+}
+
+/** Every event the client emits, by name. */
+export interface ClientEvents {
+  /** Logged in and ready. */
+  connected: ConnectedEvent;
+  /** The connection closed. */
+  disconnected: DisconnectedEvent;
+  /** A QR code to show (one per server ref). */
+  pairingQrCode: PairingQrCodeEvent;
+  /** A pair code to type on the phone. */
+  pairingCode: PairingCodeEvent;
+  /** Pairing finished; the client reconnects and logs in next. */
+  pairSuccess: PairSuccessEvent;
+  /** Pairing was refused. */
+  pairError: PairErrorEvent;
+  /** All QR codes expired without a scan. */
+  pairingQrExpired: Record<string, never>;
+  /** The device was unlinked. */
+  loggedOut: LoggedOutEvent;
+  /** Another client connected with the same credentials (409 / conflict replaced). */
+  streamReplaced: Record<string, never>;
+  /** An unknown stream error. */
+  streamError: StreamErrorEvent;
+  /** An unhandled login failure. */
+  connectFailure: ConnectFailureEvent;
+  /** The account is temporarily banned. */
+  temporaryBan: TemporaryBanEvent;
+  /** WhatsApp refused this client version (405). */
+  clientOutdated: Record<string, never>;
+  /** A keepalive ping went unanswered. */
+  keepAliveTimeout: KeepAliveEvent;
+  /** Keepalive pings are answered again. */
+  keepAliveRestored: KeepAliveEvent;
+}
