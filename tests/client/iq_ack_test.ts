@@ -79,9 +79,9 @@ Deno.test("acks follow the seed's type rules", () => {
     tag: "ack",
     attrs: { class: "receipt", id: "R", to: from },
   });
-  assertEquals(buildAck({ tag: "receipt", attrs: { id: "R", from, type: "read" } })?.attrs.type, "read");
+  assertEquals(buildAck({ tag: "receipt", attrs: { id: "R", from, type: "read" } })?.attrs?.type, "read");
   assertEquals(
-    buildAck({ tag: "notification", attrs: { id: "N", from, type: "w:gp2" } })?.attrs.type,
+    buildAck({ tag: "notification", attrs: { id: "N", from, type: "w:gp2" } })?.attrs?.type,
     "w:gp2",
   );
   assertEquals(
@@ -89,7 +89,7 @@ Deno.test("acks follow the seed's type rules", () => {
       tag: "notification",
       attrs: { id: "N", from, type: "encrypt" },
       content: [{ tag: "identity", attrs: {} }],
-    })?.attrs.type,
+    })?.attrs?.type,
     undefined,
   );
   assertEquals(
@@ -97,10 +97,10 @@ Deno.test("acks follow the seed's type rules", () => {
       tag: "notification",
       attrs: { id: "N", from, type: "encrypt" },
       content: [{ tag: "count", attrs: {} }],
-    })?.attrs.type,
+    })?.attrs?.type,
     "encrypt",
   );
   assertEquals(buildAck({ tag: "presence", attrs: { id: "P", from } }), undefined);
   assertEquals(buildAck({ tag: "message", attrs: { from } }), undefined);
-  assertEquals(buildAck({ tag: "message", attrs: { id: "M", from } }, undefined, 500)?.attrs.error, "500");
+  assertEquals(buildAck({ tag: "message", attrs: { id: "M", from } }, undefined, 500)?.attrs?.error, "500");
 });
