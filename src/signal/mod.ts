@@ -83,4 +83,10 @@ export {
   processSenderKeyDistributionMessage,
 } from "./group_cipher.ts";
 export type { MessageKeys } from "./ratchet.ts";
+export {
+  type LibsignalNodeChain,
+  type LibsignalNodeRecord,
+  type LibsignalNodeSession,
+  sessionRecordFromLibsignalNode,
+} from "./libsignal_node.ts";
 export type { KeyPair } from "../crypto/mod.ts";
