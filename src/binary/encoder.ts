@@ -24,7 +24,15 @@ let slabPos = 0;
 const shared = new Writer(slab, false);
 let sharedBusy = false;
 
-function run(node: NodeInput, flags: boolean): Uint8Array {
+/**
+ * Encodes with the shared writer. Every buffer it writes into is allocated here or in the writer as a
+ * plain `ArrayBuffer` (only `marshalInto` writes into a caller's buffer), hence the one cast.
+ */
+function run(node: NodeInput, flags: boolean): Uint8Array<ArrayBuffer> {
+  return runShared(node, flags) as Uint8Array<ArrayBuffer>;
+}
+
+function runShared(node: NodeInput, flags: boolean): Uint8Array {
   // Re-entrancy (an attribute getter that encodes) gets its own writer and buffer.
   if (sharedBusy) return runAlone(node, flags);
   sharedBusy = true;
@@ -74,7 +82,7 @@ function runAlone(node: NodeInput, flags: boolean): Uint8Array {
  * encodeNode({ tag: "message", attrs: {}, content: "receipt" }); // f8 02 13 07
  * ```
  */
-export function encodeNode(node: NodeInput): Uint8Array {
+export function encodeNode(node: NodeInput): Uint8Array<ArrayBuffer> {
   return run(node, false);
 }
 
@@ -91,7 +99,7 @@ export function encodeNode(node: NodeInput): Uint8Array {
  * marshal({ tag: "iq", attrs: { id: "1", type: "get" } });
  * ```
  */
-export function marshal(node: NodeInput): Uint8Array {
+export function marshal(node: NodeInput): Uint8Array<ArrayBuffer> {
   return run(node, true);
 }
 

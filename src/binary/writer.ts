@@ -4,7 +4,9 @@
  * Strings are classified the way WhatsApp Web's encoder does it, in this order: the empty string is
  * BINARY_8 0; then a single- or double-byte token; then NIBBLE_8 packing (digits, '-', '.'); then HEX_8
  * packing (0-9, A-F); then a JID (see `jid_writer.ts`); otherwise raw UTF-8 bytes. Only strings of at
- * most {@link PACKED_MAX} characters are classified; longer ones are always raw.
+ * most {@link PACKED_MAX} characters are classified; longer ones are always raw, and so is text with
+ * non-ASCII characters even when it contains an '@' (Baileys would send "josé@x" as a JID_PAIR; both
+ * forms decode to the same string).
  *
  * @module
  */

@@ -231,3 +231,46 @@ Deno.test("strings longer than PACKED_MAX are raw even when they would pack", ()
   assert.equal(encodeNode({ tag: "x", attrs: {}, content: "A".repeat(127) })[5], 0xfb); // HEX_8
   assert.equal(encodeNode({ tag: "x", attrs: {}, content: "a".repeat(127) })[5], 0xfc); // lowercase: raw
 });
+
+Deno.test("non-ASCII text of every length class is raw UTF-8 with the right length prefix", () => {
+  for (
+    const [text, prefix] of [["é".repeat(70), "fc8c"], ["é".repeat(127), "fcfe"], [
+      "€".repeat(100),
+      "fd00012c",
+    ]]
+  ) {
+    const encoded = encodeNode({ tag: "x", attrs: {}, content: text });
+    assert.equal(encoded.subarray(5, 5 + prefix.length / 2).toHex(), prefix);
+    assert.equal(contentString(decodeNode(encoded)), text);
+  }
+  // Lone surrogates become U+FFFD (EF BF BD), as TextEncoder writes them.
+  assert.equal(encodeNode({ tag: "x", attrs: {}, content: "a\ud800" }).subarray(5).toHex(), "fc0461efbfbd");
+  assert.equal(
+    encodeNode({ tag: "x", attrs: {}, content: "\udc00".repeat(100) }).subarray(5, 10).toHex(),
+    "fd00012cef",
+  );
+});
+
+Deno.test("JID-like strings with a device that does not fit stay JID_PAIRs of the whole user part", () => {
+  // Leading zeros and non-numeric devices are not devices: whatsapp-rust's encoder test
+  // test_jid_parser_preserves_non_numeric_device_suffix keeps such strings intact the same way.
+  for (const text of ["15551234567:03@s.whatsapp.net", "foo:bar@s.whatsapp.net", "1:2:3@lid", "x:1@g.us"]) {
+    const encoded = encodeNode({ tag: "x", attrs: {}, content: text });
+    assert.equal(encoded[5], 0xfa, text); // JID_PAIR
+    assert.equal(decodeNode(encoded).content, text);
+  }
+});
+
+Deno.test("a re-entrant marshal (from an attribute getter) gets its own buffer", () => {
+  const inner = { tag: "inner", attrs: { id: "1" } };
+  let innerBytes = new Uint8Array(0);
+  const attrs = {
+    get id() {
+      innerBytes = marshal(inner);
+      return "outer";
+    },
+  };
+  const outer = marshal({ tag: "outer", attrs });
+  assert.deepEqual(unmarshal(outer).attrs, { id: "outer" });
+  assert.deepEqual(unmarshal(innerBytes).attrs, { id: "1" });
+});
