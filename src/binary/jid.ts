@@ -375,7 +375,9 @@ function formatJid(jid: Jid, userOnly = false): string {
 
 /** Whether a server's device JIDs are written as AD_JID (server implied by the domain byte). */
 export function isAdServer(server: string): boolean {
-  return AD_SERVERS.has(server);
+  // Direct comparisons: cheaper than a Set lookup on the encoder's hot path.
+  return server === DEFAULT_USER_SERVER || server === LID_SERVER || server === HOSTED_SERVER ||
+    server === HOSTED_LID_SERVER;
 }
 
 function parseOrReason(text: string): Jid | string {
