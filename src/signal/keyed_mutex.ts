@@ -51,4 +51,15 @@ export class KeyedMutex {
       if (this.#tails.get(key) === done) this.#tails.delete(key);
     }
   }
+
+  /**
+   * Runs `fn` while holding the locks of all `keys` (a group send to many devices). Keys are taken in sorted
+   * order, so two multi-key callers can never wait on each other in a cycle.
+   */
+  withLocks<T>(keys: Iterable<string>, fn: () => T | Promise<T>): Promise<T> {
+    const sorted = [...new Set(keys)].sort();
+    const acquire = (i: number): Promise<T> =>
+      i === sorted.length ? Promise.resolve().then(fn) : this.withLock(sorted[i], () => acquire(i + 1));
+    return acquire(0);
+  }
 }
