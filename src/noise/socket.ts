@@ -21,15 +21,18 @@ import type { TransportCiphers } from "./handshake.ts";
  * Frames at least this long (plaintext when sending, ciphertext when receiving) go through WebCrypto's
  * async AES-GCM; shorter ones through synchronous node:crypto.
  *
- * From bench/noise.bench.ts ("AES-GCM path" groups, encrypt + decrypt, mean µs, node:crypto sync vs
- * WebCrypto async) on a busy 2-core machine, where WebCrypto's thread pool competes for the CPU:
- * 1 KiB 23 vs 114, 2 KiB 32 vs 18, 4 KiB 79 vs 100, 8 KiB 102 vs 49, 12 KiB 149 vs 40, 16 KiB 162 vs 79,
- * 64 KiB 621 vs 251; on a quieter run WebCrypto was already ahead from 2 KiB (4 KiB 49 vs 24, 8 KiB 82 vs
- * 32) while the sync times barely moved. Node's cost grows about 9 µs per KiB and WebCrypto's hop costs
- * 10-100 µs depending on load, so 8 KiB bounds the worst case either way (about 1.4x) and keeps the event
- * loop from blocking for more than about 80 µs per frame. Typical stanzas (under 1 KiB) stay synchronous.
+ * From bench/noise.bench.ts ("AES-GCM path" groups: mean µs of encrypt + decrypt, node:crypto sync vs
+ * WebCrypto async), runs on a shared 2-core machine:
+ * - quiet: 1 KiB 21 vs 16, 2 KiB 30 vs 18, 4 KiB 49 vs 22, 8 KiB 87 vs 31, 16 KiB 159 vs 44;
+ * - busy: 1 KiB 23 vs 114, 2 KiB 30 vs 207, 4 KiB 50 vs 91, 8 KiB 89 vs 114, 16 KiB 159 vs 140.
+ *
+ * Node's cost is steady (about 4 µs + 9 µs per KiB); WebCrypto's hop to its thread pool costs about 10 µs
+ * on an idle CPU and over 100 µs on a busy one. At 4 KiB the worst case on either side of the cut is about
+ * 2x (sync just below it when idle, async just above it when busy); 8 KiB would risk 2.8x, 2 KiB 6x. It is
+ * also the crypto layer's own cut for `aesGcmEncryptAsync`. Typical stanzas (under 1 KiB) stay synchronous
+ * and are sent without a promise hop; no frame blocks the event loop for more than about 40 µs.
  */
-export const ASYNC_CRYPTO_THRESHOLD: number = 8 * 1024;
+export const ASYNC_CRYPTO_THRESHOLD: number = 4 * 1024;
 
 const TAG_LENGTH = 16;
 
