@@ -1,0 +1,97 @@
+/**
+ * The store layer of wadeno: everything a linked device must remember, kept safely.
+ *
+ * - {@linkcode Device} and {@linkcode createDevice}: this device's keys, ids and server-given state.
+ * - {@linkcode Backend}: the `SignalStore` of the signal layer plus {@linkcode AppSyncStore},
+ *   {@linkcode ProtocolStore} and {@linkcode DeviceStore}, with `flush()` and `close()`.
+ * - {@linkcode SqliteStore}: the default backend on `node:sqlite`, with versioned migrations and
+ *   write-behind for hot state; {@linkcode MemoryStore}: the same behaviour in memory, for tests.
+ * - {@linkcode LruTtlCache}: the bounded cache used for device lists and LID↔PN mappings.
+ * - {@linkcode StoreError}: every failure, with a `kind` (`corrupt`, `full`, `locked`, ...) and the table
+ *   and key involved.
+ *
+ * @example
+ * ```ts
+ * import { createDevice, MemoryStore } from "./mod.ts";
+ * const store = new MemoryStore();
+ * if (!(await store.deviceExists())) await store.saveDevice(createDevice());
+ * const device = await store.loadDevice();
+ * console.log(device?.registrationId !== undefined); // true
+ * await store.close();
+ * ```
+ *
+ * @module
+ */
+
+export type { AppSyncStore, Backend, DeviceStore, ProtocolStore, SignalStore } from "./backend.ts";
+export {
+  ADV_SECRET_KEY_LENGTH,
+  checkDevice,
+  cloneDevice,
+  createDevice,
+  decodeDevice,
+  type Device,
+  type DeviceAppVersion,
+  encodeDevice,
+  isPaired,
+  MAX_REGISTRATION_ID,
+  type SignedPreKey,
+} from "./device.ts";
+export { StoreError, type StoreErrorKind, type StoreErrorOptions } from "./errors.ts";
+export {
+  type AppStateMutationMac,
+  type AppStateSyncKey,
+  type DeviceListEntry,
+  type DeviceListRecord,
+  type HashState,
+  type LidLearningSource,
+  type LidPnMappingEntry,
+  LTHASH_LENGTH,
+  MUTATION_MAC_LENGTH,
+  type TcTokenEntry,
+} from "./types.ts";
+export {
+  type Clock,
+  DEVICE_LIST_CACHE,
+  LID_PN_CACHE,
+  LruTtlCache,
+  type LruTtlCacheOptions,
+} from "./cache.ts";
+export { MemoryStore, type MemoryStoreOptions } from "./memory_store.ts";
+export { SqliteStore, type SqliteStoreOptions } from "./sqlite_store.ts";
+export type { SqliteSynchronous } from "./sqlite_db.ts";
+export { SCHEMA_VERSION } from "./sqlite_schema.ts";
+
+// Types from other layers that this layer's signatures mention, re-exported so the documentation is whole.
+export type { Jid } from "../binary/mod.ts";
+export type { KeyPair } from "../crypto/mod.ts";
+export type {
+  ADVSignedDeviceIdentity,
+  AppVersion,
+  DeviceProps,
+  DevicePropsPlatformType,
+  HistorySyncConfig,
+  MessageCodec,
+  ProtoDecodeError,
+  Reader,
+  Writer,
+} from "../proto/mod.ts";
+export type {
+  Chain,
+  ChainKey,
+  MessageKeys,
+  PendingPreKey,
+  PreKeyRecord,
+  SenderKeyExtras,
+  SenderKeyRecord,
+  SenderKeyState,
+  SenderKeyStateFields,
+  SenderMessageKeySeed,
+  SessionExtras,
+  SessionRecord,
+  SessionState,
+  SessionStateFields,
+  SignedPreKeyRecord,
+  SkippedMessageKey,
+} from "../signal/mod.ts";
+export type { Logger, LogLevel } from "../logger.ts";

@@ -1,0 +1,765 @@
+/**
+ * `SqliteStore`: the default {@linkcode Backend}, on `node:sqlite` (SQLite built into Deno).
+ *
+ * - Pragmas: WAL, `busy_timeout` (5 s by default), `synchronous = FULL` by default, `foreign_keys = ON`.
+ *   With WAL, `NORMAL` already survives a killed process, but only `FULL` (an fsync of the WAL per commit)
+ *   also survives power loss. Write-behind batches the hot writes into one commit per flush, so `FULL`
+ *   costs one fsync per flush, not one per session update (see bench/store.bench.ts); it is the default.
+ * - Write-behind: Signal records and the device are held in memory and committed together by
+ *   {@linkcode SqliteStore.flush}, by a timer `flushDelayMs` after the first unflushed write, or by the
+ *   next write-through call (every other method commits at once, together with whatever is pending, so
+ *   writes reach the disk in the order they were made; if the pending writes cannot be written, e.g. on a
+ *   full disk, the call commits alone and they stay pending for the next flush to retry and report).
+ * - Several accounts may share one file (every row carries a `device_id`); open one store per account.
+ *   Caches assume no other connection writes the same account's rows.
+ *
+ * @module
+ */
+
+import type { Logger } from "../logger.ts";
+import { PreKeyRecord, SenderKeyRecord, SessionRecord, SignedPreKeyRecord } from "../signal/mod.ts";
+import type { Backend } from "./backend.ts";
+import type { Clock } from "./cache.ts";
+import { checkDevice, type Device } from "./device.ts";
+import { closedError, StoreError } from "./errors.ts";
+import { SqliteAppSync } from "./sqlite_app_sync.ts";
+import type { SqliteContext } from "./sqlite_context.ts";
+import { SqliteDb, type SqliteSynchronous, toStoreError } from "./sqlite_db.ts";
+import { SqliteProtocol } from "./sqlite_protocol.ts";
+import { IDENTITY_KEY_LENGTH, SqliteSignalState } from "./sqlite_signal.ts";
+import type {
+  AppStateMutationMac,
+  AppStateSyncKey,
+  DeviceListRecord,
+  HashState,
+  LidPnMappingEntry,
+  TcTokenEntry,
+} from "./types.ts";
+import { checkArray, checkBytes, checkId, checkInt, checkKey } from "./validate.ts";
+import { FlushScheduler } from "./write_behind.ts";
+
+/** Options for {@linkcode SqliteStore.open}. */
+export interface SqliteStoreOptions {
+  /** The account to open (created if missing). Default 1. */
+  deviceId?: number;
+  /** Durability of a commit; see {@linkcode SqliteSynchronous}. Default `FULL`. */
+  synchronous?: SqliteSynchronous;
+  /** How long a call waits for another connection's lock before failing with `locked`. Default 5,000 ms. */
+  busyTimeoutMs?: number;
+  /**
+   * The longest a write-behind write waits for an automatic flush, in milliseconds. Default 1,000.
+   * `Infinity` turns the timer off: only `flush()`, `close()` and write-through calls commit.
+   */
+  flushDelayMs?: number;
+  /** Clean records kept in memory per hot table (sessions, identities, sender keys). Default 4,096. */
+  cacheSize?: number;
+  /** Milliseconds clock for timestamps the store assigns and for cache expiry. Default `Date.now`. */
+  clock?: Clock;
+  /** Receives flush failures (error) and completed flushes (debug). */
+  logger?: Logger;
+  /**
+   * Extra `PRAGMA name = value` settings applied after the defaults, e.g. `{ cache_size: -8000 }` or
+   * `{ max_page_count: 262144 }` to cap the file size (a write past the cap fails with kind `full`).
+   */
+  pragmas?: Readonly<Record<string, number | string>>;
+}
+
+const DEFAULTS = { deviceId: 1, busyTimeoutMs: 5_000, flushDelayMs: 1_000, cacheSize: 4_096 };
+
+type RecordClass = abstract new (...args: never[]) => unknown;
+
+function checkRecord<T>(table: string, value: T, cls: RecordClass, what: string): T {
+  if (!(value instanceof cls)) {
+    throw new StoreError("invalid_input", `${what}: expected a ${cls.name}, got ${typeof value}`, { table });
+  }
+  return value;
+}
+
+/**
+ * A {@linkcode Backend} on a SQLite file.
+ *
+ * @example
+ * ```ts ignore
+ * import { createDevice, SqliteStore } from "./mod.ts";
+ * const store = await SqliteStore.open("wadeno.db");
+ * if (!(await store.deviceExists())) await store.saveDevice(createDevice());
+ * await store.flush(); // durable now
+ * await store.close();
+ * ```
+ */
+export class SqliteStore implements Backend {
+  /** The database file. */
+  readonly path: string;
+  /** The account this store reads and writes. */
+  readonly deviceId: number;
+  readonly #options: SqliteStoreOptions;
+  readonly #db: SqliteDb;
+  readonly #signal: SqliteSignalState;
+  readonly #appSync: SqliteAppSync;
+  readonly #protocol: SqliteProtocol;
+  readonly #scheduler: FlushScheduler;
+  readonly #logger: Logger | undefined;
+  #closed = false;
+
+  private constructor(path: string, db: SqliteDb, options: SqliteStoreOptions, deviceId: number) {
+    this.path = path;
+    this.deviceId = deviceId;
+    this.#options = options;
+    this.#db = db;
+    this.#logger = options.logger;
+    this.#signal = new SqliteSignalState(db, deviceId, options.cacheSize ?? DEFAULTS.cacheSize);
+    const context: SqliteContext = {
+      db,
+      deviceId,
+      clock: options.clock ?? Date.now,
+      write: (fn, table, key) => this.#write(fn, table, key),
+      read: (fn, table, key) => this.#read(fn, table, key),
+    };
+    this.#appSync = new SqliteAppSync(context);
+    this.#protocol = new SqliteProtocol(context);
+    this.#scheduler = new FlushScheduler({
+      delayMs: options.flushDelayMs ?? DEFAULTS.flushDelayMs,
+      flush: () => this.#flushPending(),
+      logger: options.logger,
+    });
+  }
+
+  /**
+   * Opens (creating if needed) the database at `path` for one account, migrating an older schema.
+   *
+   * @throws {StoreError} `schema_too_new`, `migration_failed`, `corrupt` (not a SQLite file or not this
+   * store's), `locked`, `io`, or `invalid_input` for bad options.
+   */
+  static open(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
+    try {
+      checkKey("device", "path", path);
+      const deviceId = checkInt(
+        "device",
+        "deviceId",
+        options.deviceId ?? DEFAULTS.deviceId,
+        1,
+        Number.MAX_SAFE_INTEGER,
+      );
+      checkInt("device", "cacheSize", options.cacheSize ?? DEFAULTS.cacheSize, 1, 1 << 24);
+      const delay = options.flushDelayMs ?? DEFAULTS.flushDelayMs;
+      if (!(delay >= 1)) {
+        throw new StoreError("invalid_input", `flushDelayMs: expected >= 1 or Infinity, got ${delay}`);
+      }
+      const synchronous = options.synchronous ?? "FULL";
+      if (synchronous !== "FULL" && synchronous !== "NORMAL") {
+        throw new StoreError(
+          "invalid_input",
+          `synchronous: expected FULL or NORMAL, got ${String(synchronous)}`,
+        );
+      }
+      const db = SqliteDb.open(path, {
+        busyTimeoutMs: options.busyTimeoutMs ?? DEFAULTS.busyTimeoutMs,
+        synchronous,
+        pragmas: options.pragmas,
+      });
+      try {
+        db.transaction(() =>
+          db.run("INSERT OR IGNORE INTO device (device_id, data) VALUES (?, NULL)", deviceId)
+        );
+      } catch (e) {
+        db.close();
+        throw toStoreError(e, "creating the device row", "device", String(deviceId));
+      }
+      return Promise.resolve(new SqliteStore(path, db, options, deviceId));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Opens another account in the same file with the same options. */
+  openDevice(deviceId: number): Promise<SqliteStore> {
+    return SqliteStore.open(this.path, { ...this.#options, deviceId });
+  }
+
+  /** The number of write-behind writes not yet committed. */
+  get pendingWrites(): number {
+    return this.#signal.dirtyCount;
+  }
+
+  // --- plumbing --------------------------------------------------------------------------------------
+
+  #live(): void {
+    if (this.#closed) throw closedError();
+  }
+
+  /** Runs a synchronous operation on the open store as a promise (errors become rejections). */
+  #op<T>(fn: () => T): Promise<T> {
+    try {
+      this.#live();
+      return Promise.resolve(fn());
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #read<T>(fn: () => T, table: string, key?: string): T {
+    try {
+      return fn();
+    } catch (e) {
+      throw toStoreError(e, `reading ${table}`, table, key);
+    }
+  }
+
+  #write<T>(fn: () => T, table: string, key?: string): T {
+    let journalError: unknown;
+    let result: T;
+    try {
+      result = this.#db.transaction(() => {
+        // The call's own change first: if the journal then cannot be written (a full disk), the retry below
+        // still lets a call that frees space go through.
+        const r = fn();
+        try {
+          this.#signal.writeDirty();
+        } catch (e) {
+          journalError = e;
+          throw e;
+        }
+        return r;
+      });
+    } catch (e) {
+      if (journalError === undefined) throw toStoreError(e, `writing ${table}`, table, key);
+      try {
+        result = this.#db.transaction(fn);
+      } catch (e2) {
+        throw toStoreError(e2, `writing ${table}`, table, key);
+      }
+      this.#logger?.error("pending writes could not be committed; they stay pending", {
+        error: journalError,
+        pending: this.pendingWrites,
+      });
+      this.#scheduler.failed();
+      this.#scheduler.schedule();
+      return result;
+    }
+    this.#committed();
+    return result;
+  }
+
+  #committed(): void {
+    if (this.#signal.dirtyCount > 0) {
+      this.#signal.markClean();
+      this.#scheduler.cancel();
+      this.#scheduler.succeeded();
+    }
+  }
+
+  /** Commits the write-behind journal; throws (keeping it pending) on failure. */
+  #flushPending(): void {
+    this.#scheduler.cancel();
+    const count = this.#signal.dirtyCount;
+    if (count === 0) return;
+    try {
+      this.#db.transaction(() => this.#signal.writeDirty());
+    } catch (e) {
+      throw toStoreError(e, "flushing pending writes");
+    }
+    this.#signal.markClean();
+    this.#logger?.debug("flushed pending writes", { count });
+  }
+
+  #dirtied(): void {
+    this.#scheduler.schedule();
+  }
+
+  /** {@inheritDoc Backend.flush} */
+  flush(): Promise<void> {
+    try {
+      this.#live();
+      this.#flushPending();
+      this.#scheduler.succeeded();
+      return Promise.resolve();
+    } catch (error) {
+      if (!(error instanceof StoreError && error.kind === "closed")) {
+        this.#scheduler.failed();
+        this.#logger?.error("flush failed; the writes stay pending", { error, pending: this.pendingWrites });
+        this.#scheduler.schedule();
+      }
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * {@inheritDoc Backend.close}
+   *
+   * The connection is released even when the final flush fails; the promise then rejects with that
+   * failure, and the writes it names are lost.
+   */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    this.#scheduler.cancel();
+    let failure: StoreError | undefined;
+    try {
+      this.#flushPending();
+    } catch (e) {
+      const error = toStoreError(e, "final flush");
+      failure = new StoreError(
+        error.kind,
+        `closing lost ${this.pendingWrites} pending writes: ${error.message}`,
+        { table: error.table, key: error.key, cause: error, sqliteCode: error.sqliteCode },
+      );
+      this.#logger?.error("final flush failed while closing", { error: failure });
+    }
+    this.#closed = true;
+    this.#db.close();
+    return failure ? Promise.reject(failure) : Promise.resolve();
+  }
+
+  /** Closes the store (`await using store = await SqliteStore.open(...)`). */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  // --- SignalStore (write-behind) --------------------------------------------------------------------
+
+  /** {@inheritDoc SignalStore.loadIdentity} */
+  loadIdentity(address: string): Promise<Uint8Array | undefined> {
+    return this.#op(() => {
+      checkKey("identities", "address", address);
+      return this.#read(() => this.#signal.identities.get(address), "identities", address)?.slice();
+    });
+  }
+
+  /** {@inheritDoc SignalStore.loadIdentities} */
+  loadIdentities(addresses: readonly string[]): Promise<Map<string, Uint8Array>> {
+    return this.#op(() => {
+      checkArray("identities", "addresses", addresses, (a) => checkKey("identities", "address", a));
+      const found = this.#read(() => this.#signal.identities.getMany(addresses), "identities");
+      for (const [k, v] of found) found.set(k, v.slice());
+      return found;
+    });
+  }
+
+  /** {@inheritDoc SignalStore.saveIdentity} */
+  saveIdentity(address: string, identityKey: Uint8Array): Promise<void> {
+    return this.#op(() => {
+      checkKey("identities", "address", address);
+      checkBytes("identities", "identityKey", identityKey, IDENTITY_KEY_LENGTH);
+      this.#signal.identities.set(address, identityKey.slice());
+      this.#dirtied();
+    });
+  }
+
+  /** Deletes the identity key of a remote address (write-behind). */
+  deleteIdentity(address: string): Promise<void> {
+    return this.#op(() => {
+      checkKey("identities", "address", address);
+      this.#signal.identities.delete(address);
+      this.#dirtied();
+    });
+  }
+
+  /** {@inheritDoc SignalStore.loadSession} */
+  loadSession(address: string): Promise<SessionRecord | undefined> {
+    return this.#op(() => {
+      checkKey("sessions", "address", address);
+      return this.#read(() => this.#signal.sessions.get(address), "sessions", address);
+    });
+  }
+
+  /** {@inheritDoc SignalStore.loadSessions} */
+  loadSessions(addresses: readonly string[]): Promise<Map<string, SessionRecord>> {
+    return this.#op(() => {
+      checkArray("sessions", "addresses", addresses, (a) => checkKey("sessions", "address", a));
+      return this.#read(() => this.#signal.sessions.getMany(addresses), "sessions");
+    });
+  }
+
+  /** {@inheritDoc SignalStore.storeSession} */
+  storeSession(address: string, record: SessionRecord): Promise<void> {
+    return this.#op(() => {
+      checkKey("sessions", "address", address);
+      checkRecord("sessions", record, SessionRecord, "record");
+      this.#signal.sessions.set(address, record);
+      this.#dirtied();
+    });
+  }
+
+  /** {@inheritDoc SignalStore.storeSessions} */
+  storeSessions(entries: Iterable<readonly [string, SessionRecord]>): Promise<void> {
+    return this.#op(() => {
+      const list = [...entries];
+      for (const entry of list) {
+        checkKey("sessions", "address", entry?.[0]);
+        checkRecord("sessions", entry[1], SessionRecord, "record");
+      }
+      for (const [address, record] of list) this.#signal.sessions.set(address, record);
+      if (list.length > 0) this.#dirtied();
+    });
+  }
+
+  /** {@inheritDoc SignalStore.deleteSession} */
+  deleteSession(address: string): Promise<void> {
+    return this.#op(() => {
+      checkKey("sessions", "address", address);
+      this.#signal.sessions.delete(address);
+      this.#dirtied();
+    });
+  }
+
+  /** {@inheritDoc SignalStore.loadPreKey} */
+  loadPreKey(id: number): Promise<PreKeyRecord | undefined> {
+    return this.#op(() => {
+      checkId("prekeys", "id", id);
+      return this.#read(() => this.#signal.preKeys.get(id), "prekeys", String(id));
+    });
+  }
+
+  /** {@inheritDoc SignalStore.storePreKeys} */
+  storePreKeys(records: readonly PreKeyRecord[]): Promise<void> {
+    return this.#op(() => {
+      checkArray("prekeys", "records", records, (r) => checkRecord("prekeys", r, PreKeyRecord, "record"));
+      for (const r of records) this.#signal.preKeys.set(r.keyId, r);
+      if (records.length > 0) this.#dirtied();
+    });
+  }
+
+  /** {@inheritDoc SignalStore.removePreKey} */
+  removePreKey(id: number): Promise<void> {
+    return this.#op(() => {
+      checkId("prekeys", "id", id);
+      this.#signal.preKeys.delete(id);
+      this.#dirtied();
+    });
+  }
+
+  /** {@inheritDoc SignalStore.loadSignedPreKey} */
+  loadSignedPreKey(id: number): Promise<SignedPreKeyRecord | undefined> {
+    return this.#op(() => {
+      checkId("signed_prekeys", "id", id);
+      return this.#read(() => this.#signal.signedPreKeys.get(id), "signed_prekeys", String(id));
+    });
+  }
+
+  /** {@inheritDoc SignalStore.storeSignedPreKey} */
+  storeSignedPreKey(record: SignedPreKeyRecord): Promise<void> {
+    return this.#op(() => {
+      checkRecord("signed_prekeys", record, SignedPreKeyRecord, "record");
+      this.#signal.signedPreKeys.set(record.keyId, record);
+      this.#dirtied();
+    });
+  }
+
+  /** {@inheritDoc SignalStore.loadSenderKey} */
+  loadSenderKey(name: string): Promise<SenderKeyRecord | undefined> {
+    return this.#op(() => {
+      checkKey("sender_keys", "name", name);
+      return this.#read(() => this.#signal.senderKeys.get(name), "sender_keys", name);
+    });
+  }
+
+  /** {@inheritDoc SignalStore.storeSenderKey} */
+  storeSenderKey(name: string, record: SenderKeyRecord): Promise<void> {
+    return this.#op(() => {
+      checkKey("sender_keys", "name", name);
+      checkRecord("sender_keys", record, SenderKeyRecord, "record");
+      this.#signal.senderKeys.set(name, record);
+      this.#dirtied();
+    });
+  }
+
+  /** Deletes a sender-key record (write-behind). */
+  deleteSenderKey(name: string): Promise<void> {
+    return this.#op(() => {
+      checkKey("sender_keys", "name", name);
+      this.#signal.senderKeys.delete(name);
+      this.#dirtied();
+    });
+  }
+
+  // --- DeviceStore ---------------------------------------------------------------------------------
+
+  /** {@inheritDoc DeviceStore.loadDevice} */
+  loadDevice(): Promise<Device | undefined> {
+    return this.#op(() => {
+      return this.#read(() => this.#signal.loadDevice(), "device", String(this.deviceId));
+    });
+  }
+
+  /** {@inheritDoc DeviceStore.saveDevice} */
+  saveDevice(device: Device): Promise<void> {
+    return this.#op(() => {
+      checkDevice(device);
+      this.#signal.saveDevice(device);
+      this.#dirtied();
+    });
+  }
+
+  /** {@inheritDoc DeviceStore.deviceExists} */
+  deviceExists(): Promise<boolean> {
+    return this.#op(() => {
+      return this.#read(() => this.#signal.deviceExists(), "device", String(this.deviceId));
+    });
+  }
+
+  /** {@inheritDoc DeviceStore.deleteDevice} */
+  deleteDevice(): Promise<void> {
+    return this.#op(() => {
+      const db = this.#db;
+      try {
+        // The cascade removes every row of the account; the empty device row keeps the id reserved.
+        db.transaction(() => {
+          db.run("DELETE FROM device WHERE device_id = ?", this.deviceId);
+          db.run("INSERT INTO device (device_id, data) VALUES (?, NULL)", this.deviceId);
+        });
+      } catch (e) {
+        throw toStoreError(e, "deleting the account", "device", String(this.deviceId));
+      }
+      this.#scheduler.cancel();
+      this.#signal.reset();
+      this.#protocol.reset();
+    });
+  }
+
+  /** {@inheritDoc DeviceStore.listDeviceIds} */
+  listDeviceIds(): Promise<number[]> {
+    return this.#op(() => {
+      return this.#read(
+        () => this.#db.all("SELECT device_id FROM device ORDER BY device_id").map((r) => Number(r.device_id)),
+        "device",
+      );
+    });
+  }
+
+  /** {@inheritDoc DeviceStore.createDeviceId} */
+  createDeviceId(): Promise<number> {
+    return this.#op(() => {
+      return this.#write(
+        () => Number(this.#db.prepare("INSERT INTO device (data) VALUES (NULL)").run().lastInsertRowid),
+        "device",
+      );
+    });
+  }
+
+  // --- AppSyncStore --------------------------------------------------------------------------------
+
+  /** {@inheritDoc AppSyncStore.getSyncKey} */
+  getSyncKey(keyId: Uint8Array): Promise<AppStateSyncKey | undefined> {
+    return this.#op(() => {
+      return this.#appSync.getSyncKey(keyId);
+    });
+  }
+
+  /** {@inheritDoc AppSyncStore.setSyncKey} */
+  setSyncKey(keyId: Uint8Array, key: AppStateSyncKey): Promise<void> {
+    return this.#op(() => {
+      this.#appSync.setSyncKey(keyId, key);
+    });
+  }
+
+  /** {@inheritDoc AppSyncStore.getLatestSyncKeyId} */
+  getLatestSyncKeyId(): Promise<Uint8Array | undefined> {
+    return this.#op(() => {
+      return this.#appSync.getLatestSyncKeyId();
+    });
+  }
+
+  /** {@inheritDoc AppSyncStore.getAppStateVersion} */
+  getAppStateVersion(name: string): Promise<HashState> {
+    return this.#op(() => {
+      return this.#appSync.getAppStateVersion(name);
+    });
+  }
+
+  /** {@inheritDoc AppSyncStore.setAppStateVersion} */
+  setAppStateVersion(name: string, state: HashState): Promise<void> {
+    return this.#op(() => {
+      this.#appSync.setAppStateVersion(name, state);
+    });
+  }
+
+  /** {@inheritDoc AppSyncStore.deleteAppStateVersion} */
+  deleteAppStateVersion(name: string): Promise<void> {
+    return this.#op(() => {
+      this.#appSync.deleteAppStateVersion(name);
+    });
+  }
+
+  /** {@inheritDoc AppSyncStore.putMutationMacs} */
+  putMutationMacs(name: string, version: number, macs: readonly AppStateMutationMac[]): Promise<void> {
+    return this.#op(() => {
+      this.#appSync.putMutationMacs(name, version, macs);
+    });
+  }
+
+  /** {@inheritDoc AppSyncStore.getMutationMac} */
+  getMutationMac(name: string, indexMac: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.#op(() => {
+      return this.#appSync.getMutationMac(name, indexMac);
+    });
+  }
+
+  /** {@inheritDoc AppSyncStore.deleteMutationMacs} */
+  deleteMutationMacs(name: string, indexMacs: readonly Uint8Array[]): Promise<void> {
+    return this.#op(() => {
+      this.#appSync.deleteMutationMacs(name, indexMacs);
+    });
+  }
+
+  // --- ProtocolStore -------------------------------------------------------------------------------
+
+  /** {@inheritDoc ProtocolStore.getSkdmRecipients} */
+  getSkdmRecipients(groupJid: string): Promise<string[]> {
+    return this.#op(() => {
+      return this.#protocol.getSkdmRecipients(groupJid);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.addSkdmRecipients} */
+  addSkdmRecipients(groupJid: string, deviceJids: readonly string[]): Promise<void> {
+    return this.#op(() => {
+      this.#protocol.addSkdmRecipients(groupJid, deviceJids);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.clearSkdmRecipients} */
+  clearSkdmRecipients(groupJid: string): Promise<void> {
+    return this.#op(() => {
+      this.#protocol.clearSkdmRecipients(groupJid);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.getLidMapping} */
+  getLidMapping(lid: string): Promise<LidPnMappingEntry | undefined> {
+    return this.#op(() => {
+      return this.#protocol.getLidMapping(lid);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.getPnMapping} */
+  getPnMapping(phoneNumber: string): Promise<LidPnMappingEntry | undefined> {
+    return this.#op(() => {
+      return this.#protocol.getPnMapping(phoneNumber);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.putLidMapping} */
+  putLidMapping(entry: LidPnMappingEntry): Promise<void> {
+    return this.#op(() => {
+      this.#protocol.putLidMapping(entry);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.getAllLidMappings} */
+  getAllLidMappings(): Promise<LidPnMappingEntry[]> {
+    return this.#op(() => {
+      return this.#protocol.getAllLidMappings();
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.saveBaseKey} */
+  saveBaseKey(address: string, messageId: string, baseKey: Uint8Array): Promise<void> {
+    return this.#op(() => {
+      this.#protocol.saveBaseKey(address, messageId, baseKey);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.hasSameBaseKey} */
+  hasSameBaseKey(address: string, messageId: string, currentBaseKey: Uint8Array): Promise<boolean> {
+    return this.#op(() => {
+      return this.#protocol.hasSameBaseKey(address, messageId, currentBaseKey);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.deleteBaseKey} */
+  deleteBaseKey(address: string, messageId: string): Promise<void> {
+    return this.#op(() => {
+      this.#protocol.deleteBaseKey(address, messageId);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.updateDeviceList} */
+  updateDeviceList(record: DeviceListRecord): Promise<void> {
+    return this.#op(() => {
+      this.#protocol.updateDeviceList(record);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.getDevices} */
+  getDevices(user: string): Promise<DeviceListRecord | undefined> {
+    return this.#op(() => {
+      return this.#protocol.getDevices(user);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.deleteDeviceList} */
+  deleteDeviceList(user: string): Promise<void> {
+    return this.#op(() => {
+      this.#protocol.deleteDeviceList(user);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.markForgetSenderKey} */
+  markForgetSenderKey(groupJid: string, participant: string): Promise<void> {
+    return this.#op(() => {
+      this.#protocol.markForgetSenderKey(groupJid, participant);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.consumeForgetMarks} */
+  consumeForgetMarks(groupJid: string): Promise<string[]> {
+    return this.#op(() => {
+      return this.#protocol.consumeForgetMarks(groupJid);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.getTcToken} */
+  getTcToken(jid: string): Promise<TcTokenEntry | undefined> {
+    return this.#op(() => {
+      return this.#protocol.getTcToken(jid);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.putTcToken} */
+  putTcToken(jid: string, entry: TcTokenEntry): Promise<void> {
+    return this.#op(() => {
+      this.#protocol.putTcToken(jid, entry);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.deleteTcToken} */
+  deleteTcToken(jid: string): Promise<void> {
+    return this.#op(() => {
+      this.#protocol.deleteTcToken(jid);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.getAllTcTokenJids} */
+  getAllTcTokenJids(): Promise<string[]> {
+    return this.#op(() => {
+      return this.#protocol.getAllTcTokenJids();
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.deleteExpiredTcTokens} */
+  deleteExpiredTcTokens(cutoff: number): Promise<number> {
+    return this.#op(() => {
+      return this.#protocol.deleteExpiredTcTokens(cutoff);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.storeSentMessage} */
+  storeSentMessage(chatJid: string, messageId: string, payload: Uint8Array): Promise<void> {
+    return this.#op(() => {
+      this.#protocol.storeSentMessage(chatJid, messageId, payload);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.takeSentMessage} */
+  takeSentMessage(chatJid: string, messageId: string): Promise<Uint8Array | undefined> {
+    return this.#op(() => {
+      return this.#protocol.takeSentMessage(chatJid, messageId);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.deleteExpiredSentMessages} */
+  deleteExpiredSentMessages(cutoff: number): Promise<number> {
+    return this.#op(() => {
+      return this.#protocol.deleteExpiredSentMessages(cutoff);
+    });
+  }
+}
