@@ -36,6 +36,7 @@ import { checkTrust, initializeBobSession } from "./session_builder.ts";
 import { SessionRecord } from "./session_record.ts";
 import {
   type Chain,
+  sameKey,
   SESSION_VERSION,
   type SessionState,
   skippedKeys,
@@ -447,7 +448,16 @@ export async function decryptMessage(
   const existing = record.findState(SESSION_VERSION, message.baseKey);
   if (existing !== undefined) {
     // The peer is repeating a prekey message of a session we already have: no prekey is needed again.
-    if (existing >= 0) record = record.withPromotedState(record.previousState(existing), existing);
+    const state = existing >= 0 ? record.previousState(existing) : record.currentState!;
+    // The MAC binds the session's identity keys, not this unauthenticated copy; they must agree.
+    if (!sameKey(state.remoteIdentityKey, message.identityKey)) {
+      throw new SignalError(
+        "invalid_message",
+        "prekey message names another identity key than the session with its base key",
+        { address },
+      );
+    }
+    if (existing >= 0) record = record.withPromotedState(state, existing);
   } else {
     const signed = await ctx.store.loadSignedPreKey(message.signedPreKeyId);
     if (signed === undefined) {

@@ -274,3 +274,20 @@ Deno.test("tamper: sender-key messages (signature, body, version, truncation, un
   strictEqual(str(await groupDecrypt(bob, name, m)), "group secret");
   await rejectedUnchanged(bob, () => groupDecrypt(bob, name, m), "duplicate");
 });
+
+Deno.test("tamper: a repeated prekey message must carry the identity of the session it names", async () => {
+  const alice = await device(), bob = await device();
+  await processPreKeyBundle(alice, "bob", bob.bundle());
+  const first = await encryptMessage(alice, "bob", text("1"));
+  const second = await encryptMessage(alice, "bob", text("2"));
+  await decryptMessage(bob, "alice", first.type, first.ciphertext);
+  // The identity key field (3) holds 33 bytes after its tag and length: 0x1a 0x21 0x05 ...
+  const at = second.ciphertext.findIndex((b, i) => b === 0x1a && second.ciphertext[i + 1] === 0x21) + 3;
+  const forged = flip(second.ciphertext, at + 5);
+  // With the real identity stored, the forged one is simply untrusted...
+  await rejectedUnchanged(bob, () => decryptMessage(bob, "alice", "pkmsg", forged), "untrusted_identity");
+  // ...and without a stored identity it still cannot slip in beside the session it names.
+  bob.store.identities.delete("alice");
+  await rejectedUnchanged(bob, () => decryptMessage(bob, "alice", "pkmsg", forged), "invalid_message");
+  strictEqual(str(await decryptMessage(bob, "alice", "pkmsg", second.ciphertext)), "2");
+});
