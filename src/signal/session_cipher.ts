@@ -398,7 +398,8 @@ function remoteIdentity(state: SessionState, address: string): Uint8Array {
  * the message decrypted. For "msg" the current state is tried, then the previous ones.
  *
  * Nothing is stored when decryption fails. After success the session is stored, then the identity key on
- * first use, then the prekey removal.
+ * first use, then the prekey removal. The identity check applies to whichever state decrypted: a late message
+ * that only an archived session with an older identity key can read is reported as `untrusted_identity`.
  *
  * @throws {SignalError} `no_session`, `bad_mac`, `duplicate`, `too_far_future`, `invalid_message`,
  * `invalid_version`, `invalid_key`, `untrusted_identity` (the sender's identity key differs from the stored
