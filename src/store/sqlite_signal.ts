@@ -23,90 +23,112 @@ interface Serializable {
   serialize(): Uint8Array;
 }
 
-/** Runs one row write of a flush, naming the row in the error if it fails (or its record does not serialize). */
-function guard(fn: () => unknown, table: string, key: string): void {
-  try {
-    fn();
-  } catch (e) {
-    throw toStoreError(e, `writing ${table} row`, table, key);
+/** Largest number of rows one flush statement writes (4 parameters each, well under SQLite's limit). */
+const MAX_ROWS_PER_STATEMENT = 64;
+
+/** Splits `n` rows into power-of-two chunks, so a few cached statement shapes cover every batch size. */
+function chunkSizes(n: number): number[] {
+  const sizes: number[] = [];
+  for (let size = MAX_ROWS_PER_STATEMENT; n > 0; size >>= 1) {
+    while (n >= size) {
+      sizes.push(size);
+      n -= size;
+    }
   }
+  return sizes;
 }
 
-/** Rows keyed by a text column holding an encoded value. */
-function textKeyedIo<V>(
+/** Where a hot table's rows live and how its values are encoded. */
+interface TableSpec<K, V> {
+  table: string;
+  keyCol: string;
+  valueCol: string;
+  /** Constant columns written with every row (e.g. `uploaded`). */
+  extra?: Readonly<Record<string, number>>;
+  decode: (bytes: Uint8Array, key: string) => V;
+  encode: (value: V, key: K) => Uint8Array;
+}
+
+/**
+ * The SQL side of a hot table: point and batch reads, and flush writes as multi-row upserts (one
+ * statement per up to 64 rows; per-statement overhead dominates row cost at session sizes) and one
+ * `DELETE … IN json_each(?)` for all deletions.
+ */
+function keyedIo<K extends string | number, V>(
   db: SqliteDb,
   deviceId: number,
-  table: string,
-  keyCol: string,
-  valueCol: string,
-  decode: (bytes: Uint8Array, key: string) => V,
-  encode: (value: V) => Uint8Array,
-): HotTableIo<string, V> {
+  spec: TableSpec<K, V>,
+): HotTableIo<K, V> {
+  const { table, keyCol, valueCol, decode, encode } = spec;
+  const extraCols = Object.keys(spec.extra ?? {});
+  const extraValues = Object.values(spec.extra ?? {});
   const select = `SELECT ${valueCol} AS v FROM ${table} WHERE device_id = ? AND ${keyCol} = ?`;
   const selectMany = `SELECT ${keyCol} AS k, ${valueCol} AS v FROM ${table} ` +
     `WHERE device_id = ? AND ${keyCol} IN (SELECT value FROM json_each(?))`;
-  const upsert = `INSERT INTO ${table} (device_id, ${keyCol}, ${valueCol}) VALUES (?, ?, ?) ` +
-    `ON CONFLICT (device_id, ${keyCol}) DO UPDATE SET ${valueCol} = excluded.${valueCol}`;
-  const del = `DELETE FROM ${table} WHERE device_id = ? AND ${keyCol} = ?`;
+  const removeMany =
+    `DELETE FROM ${table} WHERE device_id = ? AND ${keyCol} IN (SELECT value FROM json_each(?))`;
+  const rowMarks = `(${["?", "?", "?", ...extraCols.map(() => "?")].join(", ")})`;
+  const upsert = (rows: number) =>
+    `INSERT INTO ${table} (${["device_id", keyCol, valueCol, ...extraCols].join(", ")}) VALUES ` +
+    Array(rows).fill(rowMarks).join(", ") +
+    ` ON CONFLICT (device_id, ${keyCol}) DO UPDATE SET ${valueCol} = excluded.${valueCol}`;
+  const upserts = new Map<number, string>();
   return {
     load(key) {
       const row = db.get(select, deviceId, key);
-      return row === undefined ? undefined : decode(blobCol(row, "v", table, key), key);
+      return row === undefined ? undefined : decode(blobCol(row, "v", table, String(key)), String(key));
     },
     loadMany(keys) {
-      const out = new Map<string, V>();
+      const out = new Map<K, V>();
       for (const row of db.all(selectMany, deviceId, JSON.stringify(keys))) {
-        const key = textCol(row, "k", table, "?");
-        out.set(key, decode(blobCol(row, "v", table, key), key));
+        const key = (typeof keys[0] === "number" ? row.k : textCol(row, "k", table, "?")) as K;
+        out.set(key, decode(blobCol(row, "v", table, String(key)), String(key)));
       }
       return out;
     },
-    write(key, value) {
-      guard(() => db.run(upsert, deviceId, key, encode(value)), table, key);
-    },
-    remove(key) {
-      guard(() => db.run(del, deviceId, key), table, key);
-    },
-  };
-}
-
-/** Rows keyed by an integer id holding a serialized record. */
-function idKeyedIo<V extends Serializable>(
-  db: SqliteDb,
-  deviceId: number,
-  table: string,
-  keyCol: string,
-  extraCols: string,
-  extraValues: readonly (number | string)[],
-  decode: (bytes: Uint8Array, key: string) => V,
-): HotTableIo<number, V> {
-  const select = `SELECT record AS v FROM ${table} WHERE device_id = ? AND ${keyCol} = ?`;
-  const cols = `device_id, ${keyCol}, record${extraCols ? `, ${extraCols}` : ""}`;
-  const marks = `?, ?, ?${extraValues.map(() => ", ?").join("")}`;
-  const upsert = `INSERT INTO ${table} (${cols}) VALUES (${marks}) ` +
-    `ON CONFLICT (device_id, ${keyCol}) DO UPDATE SET record = excluded.record`;
-  const del = `DELETE FROM ${table} WHERE device_id = ? AND ${keyCol} = ?`;
-  const io: HotTableIo<number, V> = {
-    load(id) {
-      const row = db.get(select, deviceId, id);
-      return row === undefined ? undefined : decode(blobCol(row, "v", table, String(id)), String(id));
-    },
-    loadMany(ids) {
-      const out = new Map<number, V>();
-      for (const id of ids) {
-        const v = io.load(id);
-        if (v !== undefined) out.set(id, v);
+    writeMany(entries) {
+      let at = 0;
+      for (const size of chunkSizes(entries.length)) {
+        const params: (string | number | Uint8Array)[] = [];
+        for (let i = at; i < at + size; i++) {
+          const [key, value] = entries[i];
+          let bytes: Uint8Array;
+          try {
+            bytes = encode(value, key);
+          } catch (e) {
+            throw toStoreError(e, `serializing a ${table} record`, table, String(key));
+          }
+          params.push(deviceId, key, bytes, ...extraValues);
+        }
+        let sql = upserts.get(size);
+        if (sql === undefined) upserts.set(size, sql = upsert(size));
+        try {
+          db.run(sql, ...params);
+        } catch (e) {
+          throw toStoreError(
+            e,
+            `writing ${size} ${table} rows`,
+            table,
+            size === 1 ? String(entries[at][0]) : undefined,
+          );
+        }
+        at += size;
       }
-      return out;
     },
-    write(id, value) {
-      guard(() => db.run(upsert, deviceId, id, value.serialize(), ...extraValues), table, String(id));
-    },
-    remove(id) {
-      guard(() => db.run(del, deviceId, id), table, String(id));
+    removeMany(keys) {
+      if (keys.length === 0) return;
+      try {
+        db.run(removeMany, deviceId, JSON.stringify(keys));
+      } catch (e) {
+        throw toStoreError(
+          e,
+          `deleting ${keys.length} ${table} rows`,
+          table,
+          keys.length === 1 ? String(keys[0]) : undefined,
+        );
+      }
     },
   };
-  return io;
 }
 
 /** Cached, write-behind Signal state and device of one account in a SQLite file. */
@@ -136,68 +158,64 @@ export class SqliteSignalState {
       decodeRecord(bytes, deserialize, table, key);
     const serialize = (r: Serializable) => r.serialize();
     this.identities = new HotTable(
-      textKeyedIo(db, deviceId, "identities", "address", "key", (bytes, key) => {
-        if (bytes.length !== IDENTITY_KEY_LENGTH) {
-          throw new StoreError(
-            "corrupt",
-            `identity key: expected ${IDENTITY_KEY_LENGTH} bytes, got ${bytes.length}`,
-            {
-              table: "identities",
-              key,
-            },
-          );
-        }
-        return bytes;
-      }, (key) => key),
+      keyedIo<string, Uint8Array>(db, deviceId, {
+        table: "identities",
+        keyCol: "address",
+        valueCol: "key",
+        decode: (bytes, key) => {
+          if (bytes.length !== IDENTITY_KEY_LENGTH) {
+            throw new StoreError(
+              "corrupt",
+              `identity key: expected ${IDENTITY_KEY_LENGTH} bytes, got ${bytes.length}`,
+              { table: "identities", key },
+            );
+          }
+          return bytes;
+        },
+        encode: (key) => key,
+      }),
       cacheSize,
     );
     this.sessions = new HotTable(
-      textKeyedIo(
-        db,
-        deviceId,
-        "sessions",
-        "address",
-        "record",
-        rec("sessions", SessionRecord.deserialize),
-        serialize,
-      ),
+      keyedIo<string, SessionRecord>(db, deviceId, {
+        table: "sessions",
+        keyCol: "address",
+        valueCol: "record",
+        decode: rec("sessions", SessionRecord.deserialize),
+        encode: serialize,
+      }),
       cacheSize,
     );
     this.senderKeys = new HotTable(
-      textKeyedIo(
-        db,
-        deviceId,
-        "sender_keys",
-        "address",
-        "record",
-        rec("sender_keys", SenderKeyRecord.deserialize),
-        serialize,
-      ),
+      keyedIo<string, SenderKeyRecord>(db, deviceId, {
+        table: "sender_keys",
+        keyCol: "address",
+        valueCol: "record",
+        decode: rec("sender_keys", SenderKeyRecord.deserialize),
+        encode: serialize,
+      }),
       cacheSize,
     );
     // Prekeys are read once each (when a PreKeySignalMessage arrives), so the clean cache stays small.
     this.preKeys = new HotTable(
-      idKeyedIo(
-        db,
-        deviceId,
-        "prekeys",
-        "prekey_id",
-        "uploaded",
-        [1],
-        rec("prekeys", PreKeyRecord.deserialize),
-      ),
+      keyedIo<number, PreKeyRecord>(db, deviceId, {
+        table: "prekeys",
+        keyCol: "prekey_id",
+        valueCol: "record",
+        extra: { uploaded: 1 },
+        decode: rec("prekeys", PreKeyRecord.deserialize),
+        encode: serialize,
+      }),
       64,
     );
     this.signedPreKeys = new HotTable(
-      idKeyedIo(
-        db,
-        deviceId,
-        "signed_prekeys",
-        "signed_prekey_id",
-        "",
-        [],
-        rec("signed_prekeys", SignedPreKeyRecord.deserialize),
-      ),
+      keyedIo<number, SignedPreKeyRecord>(db, deviceId, {
+        table: "signed_prekeys",
+        keyCol: "signed_prekey_id",
+        valueCol: "record",
+        decode: rec("signed_prekeys", SignedPreKeyRecord.deserialize),
+        encode: serialize,
+      }),
       16,
     );
     this.#tables = [
@@ -248,16 +266,15 @@ export class SqliteSignalState {
   writeDirty(): void {
     const device = this.#device;
     if (this.#deviceDirty && device) {
-      guard(
-        () =>
-          this.#db.run(
-            "INSERT INTO device (device_id, data) VALUES (?, ?) ON CONFLICT (device_id) DO UPDATE SET data = excluded.data",
-            this.#deviceId,
-            encodeDevice(device),
-          ),
-        "device",
-        String(this.#deviceId),
-      );
+      try {
+        this.#db.run(
+          "INSERT INTO device (device_id, data) VALUES (?, ?) ON CONFLICT (device_id) DO UPDATE SET data = excluded.data",
+          this.#deviceId,
+          encodeDevice(device),
+        );
+      } catch (e) {
+        throw toStoreError(e, "writing the device", "device", String(this.#deviceId));
+      }
     }
     for (const t of this.#tables) t.writeDirty();
   }

@@ -18,10 +18,10 @@ export interface HotTableIo<K, V> {
   load(key: K): V | undefined;
   /** Reads many rows in one query; absent keys are absent from the map. */
   loadMany(keys: readonly K[]): Map<K, V>;
-  /** Serializes and upserts one row (called inside the flush transaction). */
-  write(key: K, value: V): void;
-  /** Deletes one row (called inside the flush transaction). */
-  remove(key: K): void;
+  /** Serializes and upserts rows (called inside the flush transaction). */
+  writeMany(entries: ReadonlyArray<readonly [K, V]>): void;
+  /** Deletes rows (called inside the flush transaction). */
+  removeMany(keys: readonly K[]): void;
 }
 
 /**
@@ -103,10 +103,15 @@ export class HotTable<K, V> {
 
   /** Writes every pending change to the table; call inside a transaction, then {@linkcode markClean}. */
   writeDirty(): void {
+    if (this.#dirty.size === 0) return;
+    const writes: Array<readonly [K, V]> = [];
+    const removals: K[] = [];
     for (const [key, value] of this.#dirty) {
-      if (value === null) this.#io.remove(key);
-      else this.#io.write(key, value);
+      if (value === null) removals.push(key);
+      else writes.push([key, value]);
     }
+    this.#io.removeMany(removals);
+    this.#io.writeMany(writes);
   }
 
   /** After the transaction committed: the pending changes become the clean cached values. */
