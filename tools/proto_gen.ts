@@ -225,7 +225,7 @@ function emitFile(file: string, types: TypeInfo[], ctx: EmitContext): string {
   const hasMessages = types.some((t) => t.def instanceof protobuf.Type);
   if (hasMessages) {
     const rt = ["codec", "type MessageCodec", "type Reader", "type Writer"];
-    if (body.includes("MAX_DEPTH")) rt.push("MAX_DEPTH", "ProtoEncodeError");
+    if (body.includes("PROTO_MAX_DEPTH")) rt.push("PROTO_MAX_DEPTH", "ProtoEncodeError");
     if (body.includes("Reader.varintField")) rt[rt.indexOf("type Reader")] = "Reader";
     rt.sort((a, b) => a.replace(/^type /, "").localeCompare(b.replace(/^type /, "")));
     head += `import { ${rt.join(", ")} } from "../runtime.ts";\n`;
@@ -281,9 +281,10 @@ function emitMessage(
     hasSub ? "depth" : "_depth"
   }: number): void {\n`;
   if (hasSub) {
-    write += `  if (depth > MAX_DEPTH) throw new ProtoEncodeError(\`nesting deeper than \${MAX_DEPTH}\`, ${
-      JSON.stringify(fullName)
-    });\n`;
+    write +=
+      `  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(\`nesting deeper than \${PROTO_MAX_DEPTH}\`, ${
+        JSON.stringify(fullName)
+      });\n`;
   }
   let cases = "";
   const knownIds: number[] = [];

@@ -7,13 +7,13 @@
  *
  * Bounds: a {@linkcode Reader} never allocates more than the bytes it was given justify (a length prefix
  * is checked against the remaining input before anything is read) and nesting (sub-messages and unknown
- * groups together) is limited to {@linkcode MAX_DEPTH}.
+ * groups together) is limited to {@linkcode PROTO_MAX_DEPTH}.
  *
  * @module
  */
 
 /** Deepest nesting of sub-messages (and unknown groups) that a decoder or encoder follows. */
-export const MAX_DEPTH = 100;
+export const PROTO_MAX_DEPTH = 100;
 
 /** Wire type 0: varint (int32, int64, uint32, uint64, sint32, sint64, bool, enum). */
 export const WIRE_VARINT = 0;
@@ -56,7 +56,7 @@ export class ProtoDecodeError extends Error {
   }
 }
 
-/** Thrown when a message cannot be encoded (a cycle or nesting deeper than {@linkcode MAX_DEPTH}). */
+/** Thrown when a message cannot be encoded (a cycle or nesting deeper than {@linkcode PROTO_MAX_DEPTH}). */
 export class ProtoEncodeError extends Error {
   /** Fully qualified name of the message type being encoded. */
   readonly typeName: string;
@@ -450,7 +450,7 @@ export class Reader {
 
   /** Decodes a length-delimited sub-message with `read`, bounding it to its length prefix. */
   message<T>(read: (r: Reader, depth: number) => T, depth: number): T {
-    if (depth >= MAX_DEPTH) throw this.error(`nesting deeper than ${MAX_DEPTH}`);
+    if (depth >= PROTO_MAX_DEPTH) throw this.error(`nesting deeper than ${PROTO_MAX_DEPTH}`);
     const len = this.length();
     const outer = this.end;
     this.end = this.pos + len;
@@ -514,7 +514,7 @@ export class Reader {
         return;
       }
       case WIRE_START_GROUP: {
-        if (depth >= MAX_DEPTH) throw this.error(`nesting deeper than ${MAX_DEPTH}`, start);
+        if (depth >= PROTO_MAX_DEPTH) throw this.error(`nesting deeper than ${PROTO_MAX_DEPTH}`, start);
         for (;;) {
           if (this.pos >= this.end) throw this.error(`group ${field} is not closed`, start);
           const innerStart = this.pos;

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { codec, MAX_DEPTH, type MessageCodec, ProtoEncodeError, type Reader, type Writer } from "../runtime.ts";
+import { codec, type MessageCodec, PROTO_MAX_DEPTH, ProtoEncodeError, type Reader, type Writer } from "../runtime.ts";
 
 const ConnectType$_wadeno_proto_ClientPayload_ConnectType: ReadonlySet<number> = new Set([0, 1, 100, 101, 102, 103, 104, 105, 106, 107, 108, 109, 110, 111, 112]);
 
@@ -299,7 +299,7 @@ export interface ClientPayload {
 export const ClientPayload: MessageCodec<ClientPayload> = codec("wadeno.proto.ClientPayload", writeClientPayload, readClientPayload);
 
 function writeClientPayload(m: ClientPayload, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.ClientPayload");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.ClientPayload");
   const f1 = m.username;
   if (f1 !== undefined) { w.byte(8); w.int64(f1); }
   const f3 = m.passive;
@@ -675,7 +675,7 @@ export interface UserAgent {
 export const UserAgent: MessageCodec<UserAgent> = codec("wadeno.proto.UserAgent", writeUserAgent, readUserAgent);
 
 function writeUserAgent(m: UserAgent, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.UserAgent");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.UserAgent");
   const f1 = m.platform;
   if (f1 !== undefined) { w.byte(8); w.int32(f1); }
   const f2 = m.appVersion;
@@ -832,7 +832,7 @@ export interface WebInfo {
 export const WebInfo: MessageCodec<WebInfo> = codec("wadeno.proto.WebInfo", writeWebInfo, readWebInfo);
 
 function writeWebInfo(m: WebInfo, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.WebInfo");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.WebInfo");
   const f1 = m.refToken;
   if (f1 !== undefined) { w.byte(10); w.string(f1); }
   const f2 = m.version;
@@ -1227,7 +1227,7 @@ export interface DeviceProps {
 export const DeviceProps: MessageCodec<DeviceProps> = codec("wadeno.proto.DeviceProps", writeDeviceProps, readDeviceProps);
 
 function writeDeviceProps(m: DeviceProps, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.DeviceProps");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.DeviceProps");
   const f1 = m.os;
   if (f1 !== undefined) { w.byte(10); w.string(f1); }
   const f2 = m.version;

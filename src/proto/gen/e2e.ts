@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { codec, MAX_DEPTH, type MessageCodec, ProtoEncodeError, type Reader, type Writer } from "../runtime.ts";
+import { codec, type MessageCodec, PROTO_MAX_DEPTH, ProtoEncodeError, type Reader, type Writer } from "../runtime.ts";
 import type { ADVEncryptionType } from "./adv.ts";
 import { MessageKey } from "./common.ts";
 import type { MediaRetryNotificationResultType } from "./media_retry.ts";
@@ -351,7 +351,7 @@ export interface Message {
 export const Message: MessageCodec<Message> = codec("wadeno.proto.Message", writeMessage, readMessage);
 
 function writeMessage(m: Message, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.Message");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.Message");
   const f1 = m.conversation;
   if (f1 !== undefined) { w.byte(10); w.string(f1); }
   const f2 = m.senderKeyDistributionMessage;
@@ -682,7 +682,7 @@ export interface FutureProofMessage {
 export const FutureProofMessage: MessageCodec<FutureProofMessage> = codec("wadeno.proto.FutureProofMessage", writeFutureProofMessage, readFutureProofMessage);
 
 function writeFutureProofMessage(m: FutureProofMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.FutureProofMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.FutureProofMessage");
   const f1 = m.message;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); writeMessage(f1, w, depth + 1); w.ldelim(s); }
   const u = m.$unknown;
@@ -725,7 +725,7 @@ export interface DeviceSentMessage {
 export const DeviceSentMessage: MessageCodec<DeviceSentMessage> = codec("wadeno.proto.DeviceSentMessage", writeDeviceSentMessage, readDeviceSentMessage);
 
 function writeDeviceSentMessage(m: DeviceSentMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.DeviceSentMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.DeviceSentMessage");
   const f1 = m.destinationJid;
   if (f1 !== undefined) { w.byte(10); w.string(f1); }
   const f2 = m.message;
@@ -794,7 +794,7 @@ export interface MessageContextInfo {
 export const MessageContextInfo: MessageCodec<MessageContextInfo> = codec("wadeno.proto.MessageContextInfo", writeMessageContextInfo, readMessageContextInfo);
 
 function writeMessageContextInfo(m: MessageContextInfo, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.MessageContextInfo");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.MessageContextInfo");
   const f1 = m.deviceListMetadata;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); writeDeviceListMetadata(f1, w, depth + 1); w.ldelim(s); }
   const f2 = m.deviceListMetadataVersion;
@@ -1072,7 +1072,7 @@ export interface ContextInfo {
 export const ContextInfo: MessageCodec<ContextInfo> = codec("wadeno.proto.ContextInfo", writeContextInfo, readContextInfo);
 
 function writeContextInfo(m: ContextInfo, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.ContextInfo");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.ContextInfo");
   const f1 = m.stanzaId;
   if (f1 !== undefined) { w.byte(10); w.string(f1); }
   const f2 = m.participant;
@@ -1483,7 +1483,7 @@ export interface ExtendedTextMessage {
 export const ExtendedTextMessage: MessageCodec<ExtendedTextMessage> = codec("wadeno.proto.ExtendedTextMessage", writeExtendedTextMessage, readExtendedTextMessage);
 
 function writeExtendedTextMessage(m: ExtendedTextMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.ExtendedTextMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.ExtendedTextMessage");
   const f1 = m.text;
   if (f1 !== undefined) { w.byte(10); w.string(f1); }
   const f2 = m.matchedText;
@@ -1736,7 +1736,7 @@ export interface ImageMessage {
 export const ImageMessage: MessageCodec<ImageMessage> = codec("wadeno.proto.ImageMessage", writeImageMessage, readImageMessage);
 
 function writeImageMessage(m: ImageMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.ImageMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.ImageMessage");
   const f1 = m.url;
   if (f1 !== undefined) { w.byte(10); w.string(f1); }
   const f2 = m.mimetype;
@@ -1991,7 +1991,7 @@ export interface VideoMessage {
 export const VideoMessage: MessageCodec<VideoMessage> = codec("wadeno.proto.VideoMessage", writeVideoMessage, readVideoMessage);
 
 function writeVideoMessage(m: VideoMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.VideoMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.VideoMessage");
   const f1 = m.url;
   if (f1 !== undefined) { w.byte(10); w.string(f1); }
   const f2 = m.mimetype;
@@ -2222,7 +2222,7 @@ export interface AudioMessage {
 export const AudioMessage: MessageCodec<AudioMessage> = codec("wadeno.proto.AudioMessage", writeAudioMessage, readAudioMessage);
 
 function writeAudioMessage(m: AudioMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.AudioMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.AudioMessage");
   const f1 = m.url;
   if (f1 !== undefined) { w.byte(10); w.string(f1); }
   const f2 = m.mimetype;
@@ -2391,7 +2391,7 @@ export interface DocumentMessage {
 export const DocumentMessage: MessageCodec<DocumentMessage> = codec("wadeno.proto.DocumentMessage", writeDocumentMessage, readDocumentMessage);
 
 function writeDocumentMessage(m: DocumentMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.DocumentMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.DocumentMessage");
   const f1 = m.url;
   if (f1 !== undefined) { w.byte(10); w.string(f1); }
   const f2 = m.mimetype;
@@ -2592,7 +2592,7 @@ export interface StickerMessage {
 export const StickerMessage: MessageCodec<StickerMessage> = codec("wadeno.proto.StickerMessage", writeStickerMessage, readStickerMessage);
 
 function writeStickerMessage(m: StickerMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.StickerMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.StickerMessage");
   const f1 = m.url;
   if (f1 !== undefined) { w.byte(10); w.string(f1); }
   const f2 = m.fileSha256;
@@ -2779,7 +2779,7 @@ export interface LocationMessage {
 export const LocationMessage: MessageCodec<LocationMessage> = codec("wadeno.proto.LocationMessage", writeLocationMessage, readLocationMessage);
 
 function writeLocationMessage(m: LocationMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.LocationMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.LocationMessage");
   const f1 = m.degreesLatitude;
   if (f1 !== undefined) { w.byte(9); w.double(f1); }
   const f2 = m.degreesLongitude;
@@ -2902,7 +2902,7 @@ export interface LiveLocationMessage {
 export const LiveLocationMessage: MessageCodec<LiveLocationMessage> = codec("wadeno.proto.LiveLocationMessage", writeLiveLocationMessage, readLiveLocationMessage);
 
 function writeLiveLocationMessage(m: LiveLocationMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.LiveLocationMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.LiveLocationMessage");
   const f1 = m.degreesLatitude;
   if (f1 !== undefined) { w.byte(9); w.double(f1); }
   const f2 = m.degreesLongitude;
@@ -3001,7 +3001,7 @@ export interface ContactMessage {
 export const ContactMessage: MessageCodec<ContactMessage> = codec("wadeno.proto.ContactMessage", writeContactMessage, readContactMessage);
 
 function writeContactMessage(m: ContactMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.ContactMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.ContactMessage");
   const f1 = m.displayName;
   if (f1 !== undefined) { w.byte(10); w.string(f1); }
   const f16 = m.vcard;
@@ -3062,7 +3062,7 @@ export interface ContactsArrayMessage {
 export const ContactsArrayMessage: MessageCodec<ContactsArrayMessage> = codec("wadeno.proto.ContactsArrayMessage", writeContactsArrayMessage, readContactsArrayMessage);
 
 function writeContactsArrayMessage(m: ContactsArrayMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.ContactsArrayMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.ContactsArrayMessage");
   const f1 = m.displayName;
   if (f1 !== undefined) { w.byte(10); w.string(f1); }
   const f2 = m.contacts;
@@ -3129,7 +3129,7 @@ export interface GroupInviteMessage {
 export const GroupInviteMessage: MessageCodec<GroupInviteMessage> = codec("wadeno.proto.GroupInviteMessage", writeGroupInviteMessage, readGroupInviteMessage);
 
 function writeGroupInviteMessage(m: GroupInviteMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.GroupInviteMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.GroupInviteMessage");
   const f1 = m.groupJid;
   if (f1 !== undefined) { w.byte(10); w.string(f1); }
   const f2 = m.inviteCode;
@@ -3219,7 +3219,7 @@ export interface ReactionMessage {
 export const ReactionMessage: MessageCodec<ReactionMessage> = codec("wadeno.proto.ReactionMessage", writeReactionMessage, readReactionMessage);
 
 function writeReactionMessage(m: ReactionMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.ReactionMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.ReactionMessage");
   const f1 = m.key;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); MessageKey.write(f1, w, depth + 1); w.ldelim(s); }
   const f2 = m.text;
@@ -3280,7 +3280,7 @@ export interface EncReactionMessage {
 export const EncReactionMessage: MessageCodec<EncReactionMessage> = codec("wadeno.proto.EncReactionMessage", writeEncReactionMessage, readEncReactionMessage);
 
 function writeEncReactionMessage(m: EncReactionMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.EncReactionMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.EncReactionMessage");
   const f1 = m.targetMessageKey;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); MessageKey.write(f1, w, depth + 1); w.ldelim(s); }
   const f2 = m.encPayload;
@@ -3351,7 +3351,7 @@ export interface PollCreationMessage {
 export const PollCreationMessage: MessageCodec<PollCreationMessage> = codec("wadeno.proto.PollCreationMessage", writePollCreationMessage, readPollCreationMessage);
 
 function writePollCreationMessage(m: PollCreationMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.PollCreationMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.PollCreationMessage");
   const f1 = m.encKey;
   if (f1 !== undefined) { w.byte(10); w.bytes(f1); }
   const f2 = m.name;
@@ -3510,7 +3510,7 @@ export interface PollUpdateMessage {
 export const PollUpdateMessage: MessageCodec<PollUpdateMessage> = codec("wadeno.proto.PollUpdateMessage", writePollUpdateMessage, readPollUpdateMessage);
 
 function writePollUpdateMessage(m: PollUpdateMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.PollUpdateMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.PollUpdateMessage");
   const f1 = m.pollCreationMessageKey;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); MessageKey.write(f1, w, depth + 1); w.ldelim(s); }
   const f2 = m.vote;
@@ -3703,7 +3703,7 @@ export interface KeepInChatMessage {
 export const KeepInChatMessage: MessageCodec<KeepInChatMessage> = codec("wadeno.proto.KeepInChatMessage", writeKeepInChatMessage, readKeepInChatMessage);
 
 function writeKeepInChatMessage(m: KeepInChatMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.KeepInChatMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.KeepInChatMessage");
   const f1 = m.key;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); MessageKey.write(f1, w, depth + 1); w.ldelim(s); }
   const f2 = m.keepType;
@@ -3761,7 +3761,7 @@ export interface PinInChatMessage {
 export const PinInChatMessage: MessageCodec<PinInChatMessage> = codec("wadeno.proto.PinInChatMessage", writePinInChatMessage, readPinInChatMessage);
 
 function writePinInChatMessage(m: PinInChatMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.PinInChatMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.PinInChatMessage");
   const f1 = m.key;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); MessageKey.write(f1, w, depth + 1); w.ldelim(s); }
   const f2 = m.type;
@@ -3868,7 +3868,7 @@ export interface Call {
 export const Call: MessageCodec<Call> = codec("wadeno.proto.Call", writeCall, readCall);
 
 function writeCall(m: Call, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.Call");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.Call");
   const f1 = m.callKey;
   if (f1 !== undefined) { w.byte(10); w.bytes(f1); }
   const f2 = m.conversionSource;
@@ -4021,7 +4021,7 @@ export interface ProtocolMessage {
 export const ProtocolMessage: MessageCodec<ProtocolMessage> = codec("wadeno.proto.ProtocolMessage", writeProtocolMessage, readProtocolMessage);
 
 function writeProtocolMessage(m: ProtocolMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.ProtocolMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.ProtocolMessage");
   const f1 = m.key;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); MessageKey.write(f1, w, depth + 1); w.ldelim(s); }
   const f2 = m.type;
@@ -4298,7 +4298,7 @@ export interface AppStateSyncKey {
 export const AppStateSyncKey: MessageCodec<AppStateSyncKey> = codec("wadeno.proto.AppStateSyncKey", writeAppStateSyncKey, readAppStateSyncKey);
 
 function writeAppStateSyncKey(m: AppStateSyncKey, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.AppStateSyncKey");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.AppStateSyncKey");
   const f1 = m.keyId;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); writeAppStateSyncKeyId(f1, w, depth + 1); w.ldelim(s); }
   const f2 = m.keyData;
@@ -4385,7 +4385,7 @@ export interface AppStateSyncKeyData {
 export const AppStateSyncKeyData: MessageCodec<AppStateSyncKeyData> = codec("wadeno.proto.AppStateSyncKeyData", writeAppStateSyncKeyData, readAppStateSyncKeyData);
 
 function writeAppStateSyncKeyData(m: AppStateSyncKeyData, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.AppStateSyncKeyData");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.AppStateSyncKeyData");
   const f1 = m.keyData;
   if (f1 !== undefined) { w.byte(10); w.bytes(f1); }
   const f2 = m.fingerprint;
@@ -4498,7 +4498,7 @@ export interface AppStateSyncKeyShare {
 export const AppStateSyncKeyShare: MessageCodec<AppStateSyncKeyShare> = codec("wadeno.proto.AppStateSyncKeyShare", writeAppStateSyncKeyShare, readAppStateSyncKeyShare);
 
 function writeAppStateSyncKeyShare(m: AppStateSyncKeyShare, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.AppStateSyncKeyShare");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.AppStateSyncKeyShare");
   const f1 = m.keys;
   if (f1 !== undefined) {
     for (let i = 0; i < f1.length; i++) { w.byte(10); const s = w.fork(); writeAppStateSyncKey(f1[i], w, depth + 1); w.ldelim(s); }
@@ -4539,7 +4539,7 @@ export interface AppStateSyncKeyRequest {
 export const AppStateSyncKeyRequest: MessageCodec<AppStateSyncKeyRequest> = codec("wadeno.proto.AppStateSyncKeyRequest", writeAppStateSyncKeyRequest, readAppStateSyncKeyRequest);
 
 function writeAppStateSyncKeyRequest(m: AppStateSyncKeyRequest, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.AppStateSyncKeyRequest");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.AppStateSyncKeyRequest");
   const f1 = m.keyIds;
   if (f1 !== undefined) {
     for (let i = 0; i < f1.length; i++) { w.byte(10); const s = w.fork(); writeAppStateSyncKeyId(f1[i], w, depth + 1); w.ldelim(s); }
@@ -4672,7 +4672,7 @@ export interface PeerDataOperationRequestMessage {
 export const PeerDataOperationRequestMessage: MessageCodec<PeerDataOperationRequestMessage> = codec("wadeno.proto.PeerDataOperationRequestMessage", writePeerDataOperationRequestMessage, readPeerDataOperationRequestMessage);
 
 function writePeerDataOperationRequestMessage(m: PeerDataOperationRequestMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.PeerDataOperationRequestMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.PeerDataOperationRequestMessage");
   const f1 = m.peerDataOperationRequestType;
   if (f1 !== undefined) { w.byte(8); w.int32(f1); }
   const f4 = m.historySyncOnDemandRequest;
@@ -4820,7 +4820,7 @@ export interface PlaceholderMessageResendRequest {
 export const PlaceholderMessageResendRequest: MessageCodec<PlaceholderMessageResendRequest> = codec("wadeno.proto.PlaceholderMessageResendRequest", writePlaceholderMessageResendRequest, readPlaceholderMessageResendRequest);
 
 function writePlaceholderMessageResendRequest(m: PlaceholderMessageResendRequest, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.PlaceholderMessageResendRequest");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.PlaceholderMessageResendRequest");
   const f1 = m.messageKey;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); MessageKey.write(f1, w, depth + 1); w.ldelim(s); }
   const u = m.$unknown;
@@ -4928,7 +4928,7 @@ export interface PeerDataOperationRequestResponseMessage {
 export const PeerDataOperationRequestResponseMessage: MessageCodec<PeerDataOperationRequestResponseMessage> = codec("wadeno.proto.PeerDataOperationRequestResponseMessage", writePeerDataOperationRequestResponseMessage, readPeerDataOperationRequestResponseMessage);
 
 function writePeerDataOperationRequestResponseMessage(m: PeerDataOperationRequestResponseMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.PeerDataOperationRequestResponseMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.PeerDataOperationRequestResponseMessage");
   const f1 = m.peerDataOperationRequestType;
   if (f1 !== undefined) { w.byte(8); w.int32(f1); }
   const f2 = m.stanzaId;
@@ -4988,7 +4988,7 @@ export interface PeerDataOperationResult {
 export const PeerDataOperationResult: MessageCodec<PeerDataOperationResult> = codec("wadeno.proto.PeerDataOperationResult", writePeerDataOperationResult, readPeerDataOperationResult);
 
 function writePeerDataOperationResult(m: PeerDataOperationResult, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.PeerDataOperationResult");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.PeerDataOperationResult");
   const f1 = m.mediaUploadResult;
   if (f1 !== undefined) { w.byte(8); w.int32(f1); }
   const f2 = m.stickerMessage;

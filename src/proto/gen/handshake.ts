@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { codec, MAX_DEPTH, type MessageCodec, ProtoEncodeError, type Reader, type Writer } from "../runtime.ts";
+import { codec, type MessageCodec, PROTO_MAX_DEPTH, ProtoEncodeError, type Reader, type Writer } from "../runtime.ts";
 
 /** Which key exchange the client proposes (whatsmeow only; Baileys has no PQ handshake). */
 export const HandshakePqMode = {
@@ -43,7 +43,7 @@ export interface HandshakeMessage {
 export const HandshakeMessage: MessageCodec<HandshakeMessage> = codec("wadeno.proto.HandshakeMessage", writeHandshakeMessage, readHandshakeMessage);
 
 function writeHandshakeMessage(m: HandshakeMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.HandshakeMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.HandshakeMessage");
   const f2 = m.clientHello;
   if (f2 !== undefined) { w.byte(18); const s = w.fork(); writeClientHello(f2, w, depth + 1); w.ldelim(s); }
   const f3 = m.serverHello;
@@ -357,7 +357,7 @@ export interface CertChain {
 export const CertChain: MessageCodec<CertChain> = codec("wadeno.proto.CertChain", writeCertChain, readCertChain);
 
 function writeCertChain(m: CertChain, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.CertChain");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.CertChain");
   const f1 = m.leaf;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); writeCertChainCertificate(f1, w, depth + 1); w.ldelim(s); }
   const f2 = m.intermediate;

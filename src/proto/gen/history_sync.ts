@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { codec, MAX_DEPTH, type MessageCodec, ProtoEncodeError, type Reader, type Writer } from "../runtime.ts";
+import { codec, type MessageCodec, PROTO_MAX_DEPTH, ProtoEncodeError, type Reader, type Writer } from "../runtime.ts";
 import { DisappearingMode, type HistorySyncType } from "./e2e.ts";
 import { WebMessageInfo } from "./web.ts";
 
@@ -79,7 +79,7 @@ export interface HistorySync {
 export const HistorySync: MessageCodec<HistorySync> = codec("wadeno.proto.HistorySync", writeHistorySync, readHistorySync);
 
 function writeHistorySync(m: HistorySync, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.HistorySync");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.HistorySync");
   const f1 = m.syncType;
   if (f1 !== undefined) { w.byte(8); w.int32(f1); }
   const f2 = m.conversations;
@@ -305,7 +305,7 @@ export interface Conversation {
 export const Conversation: MessageCodec<Conversation> = codec("wadeno.proto.Conversation", writeConversation, readConversation);
 
 function writeConversation(m: Conversation, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.Conversation");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.Conversation");
   const f1 = m.id;
   if (f1 !== undefined) { w.byte(10); w.string(f1); }
   const f2 = m.messages;
@@ -641,7 +641,7 @@ export interface HistorySyncMsg {
 export const HistorySyncMsg: MessageCodec<HistorySyncMsg> = codec("wadeno.proto.HistorySyncMsg", writeHistorySyncMsg, readHistorySyncMsg);
 
 function writeHistorySyncMsg(m: HistorySyncMsg, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.HistorySyncMsg");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.HistorySyncMsg");
   const f1 = m.message;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); WebMessageInfo.write(f1, w, depth + 1); w.ldelim(s); }
   const f2 = m.msgOrderId;
@@ -783,7 +783,7 @@ export interface PastParticipants {
 export const PastParticipants: MessageCodec<PastParticipants> = codec("wadeno.proto.PastParticipants", writePastParticipants, readPastParticipants);
 
 function writePastParticipants(m: PastParticipants, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.PastParticipants");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.PastParticipants");
   const f1 = m.groupJid;
   if (f1 !== undefined) { w.byte(10); w.string(f1); }
   const f2 = m.pastParticipants;

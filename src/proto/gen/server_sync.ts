@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { codec, MAX_DEPTH, type MessageCodec, ProtoEncodeError, type Reader, type Writer } from "../runtime.ts";
+import { codec, type MessageCodec, PROTO_MAX_DEPTH, ProtoEncodeError, type Reader, type Writer } from "../runtime.ts";
 
 /** Values of the closed enum `wadeno.proto.SyncdMutation.SyncdOperation`. */
 export const SyncdMutationSyncdOperation = {
@@ -186,7 +186,7 @@ export interface SyncdRecord {
 export const SyncdRecord: MessageCodec<SyncdRecord> = codec("wadeno.proto.SyncdRecord", writeSyncdRecord, readSyncdRecord);
 
 function writeSyncdRecord(m: SyncdRecord, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.SyncdRecord");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.SyncdRecord");
   const f1 = m.index;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); writeSyncdIndex(f1, w, depth + 1); w.ldelim(s); }
   const f2 = m.value;
@@ -239,7 +239,7 @@ export interface SyncdMutation {
 export const SyncdMutation: MessageCodec<SyncdMutation> = codec("wadeno.proto.SyncdMutation", writeSyncdMutation, readSyncdMutation);
 
 function writeSyncdMutation(m: SyncdMutation, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.SyncdMutation");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.SyncdMutation");
   const f1 = m.operation;
   if (f1 !== undefined) { w.byte(8); w.int32(f1); }
   const f2 = m.record;
@@ -287,7 +287,7 @@ export interface SyncdMutations {
 export const SyncdMutations: MessageCodec<SyncdMutations> = codec("wadeno.proto.SyncdMutations", writeSyncdMutations, readSyncdMutations);
 
 function writeSyncdMutations(m: SyncdMutations, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.SyncdMutations");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.SyncdMutations");
   const f1 = m.mutations;
   if (f1 !== undefined) {
     for (let i = 0; i < f1.length; i++) { w.byte(10); const s = w.fork(); writeSyncdMutation(f1[i], w, depth + 1); w.ldelim(s); }
@@ -344,7 +344,7 @@ export interface SyncdPatch {
 export const SyncdPatch: MessageCodec<SyncdPatch> = codec("wadeno.proto.SyncdPatch", writeSyncdPatch, readSyncdPatch);
 
 function writeSyncdPatch(m: SyncdPatch, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.SyncdPatch");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.SyncdPatch");
   const f1 = m.version;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); writeSyncdVersion(f1, w, depth + 1); w.ldelim(s); }
   const f2 = m.mutations;
@@ -439,7 +439,7 @@ export interface SyncdSnapshot {
 export const SyncdSnapshot: MessageCodec<SyncdSnapshot> = codec("wadeno.proto.SyncdSnapshot", writeSyncdSnapshot, readSyncdSnapshot);
 
 function writeSyncdSnapshot(m: SyncdSnapshot, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.SyncdSnapshot");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.SyncdSnapshot");
   const f1 = m.version;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); writeSyncdVersion(f1, w, depth + 1); w.ldelim(s); }
   const f2 = m.records;

@@ -14,7 +14,7 @@
  *
  * @module
  */
-import { codec, MAX_DEPTH, type MessageCodec, ProtoEncodeError, type Reader, type Writer } from "../runtime.ts";
+import { codec, type MessageCodec, PROTO_MAX_DEPTH, ProtoEncodeError, type Reader, type Writer } from "../runtime.ts";
 
 /** Body of a Signal message; on the wire it is prefixed by a version byte and followed by an 8-byte MAC. */
 export interface SignalMessage {
@@ -308,7 +308,7 @@ export interface SessionStructure {
 export const SessionStructure: MessageCodec<SessionStructure> = codec("wadeno.proto.SessionStructure", writeSessionStructure, readSessionStructure);
 
 function writeSessionStructure(m: SessionStructure, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.SessionStructure");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.SessionStructure");
   const f1 = m.sessionVersion;
   if (f1 !== undefined) { w.byte(8); w.uint32(f1); }
   const f2 = m.localIdentityPublic;
@@ -427,7 +427,7 @@ export interface SessionChain {
 export const SessionChain: MessageCodec<SessionChain> = codec("wadeno.proto.SessionChain", writeSessionChain, readSessionChain);
 
 function writeSessionChain(m: SessionChain, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.SessionChain");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.SessionChain");
   const f1 = m.senderRatchetKey;
   if (f1 !== undefined) { w.byte(10); w.bytes(f1); }
   const f2 = m.senderRatchetKeyPrivate;
@@ -752,7 +752,7 @@ export interface RecordStructure {
 export const RecordStructure: MessageCodec<RecordStructure> = codec("wadeno.proto.RecordStructure", writeRecordStructure, readRecordStructure);
 
 function writeRecordStructure(m: RecordStructure, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.RecordStructure");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.RecordStructure");
   const f1 = m.currentSession;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); writeSessionStructure(f1, w, depth + 1); w.ldelim(s); }
   const f2 = m.previousSessions;
@@ -977,7 +977,7 @@ export interface SenderKeyStateStructure {
 export const SenderKeyStateStructure: MessageCodec<SenderKeyStateStructure> = codec("wadeno.proto.SenderKeyStateStructure", writeSenderKeyStateStructure, readSenderKeyStateStructure);
 
 function writeSenderKeyStateStructure(m: SenderKeyStateStructure, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.SenderKeyStateStructure");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.SenderKeyStateStructure");
   const f1 = m.senderKeyId;
   if (f1 !== undefined) { w.byte(8); w.uint32(f1); }
   const f2 = m.senderChainKey;
@@ -1180,7 +1180,7 @@ export interface SenderKeyRecordStructure {
 export const SenderKeyRecordStructure: MessageCodec<SenderKeyRecordStructure> = codec("wadeno.proto.SenderKeyRecordStructure", writeSenderKeyRecordStructure, readSenderKeyRecordStructure);
 
 function writeSenderKeyRecordStructure(m: SenderKeyRecordStructure, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.SenderKeyRecordStructure");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.SenderKeyRecordStructure");
   const f1 = m.senderKeyStates;
   if (f1 !== undefined) {
     for (let i = 0; i < f1.length; i++) { w.byte(10); const s = w.fork(); writeSenderKeyStateStructure(f1[i], w, depth + 1); w.ldelim(s); }

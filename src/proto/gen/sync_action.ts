@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { codec, MAX_DEPTH, type MessageCodec, ProtoEncodeError, type Reader, type Writer } from "../runtime.ts";
+import { codec, type MessageCodec, PROTO_MAX_DEPTH, ProtoEncodeError, type Reader, type Writer } from "../runtime.ts";
 import { MessageKey } from "./common.ts";
 
 /** Values of the closed enum `wadeno.proto.LabelEditAction.ListType`. */
@@ -54,7 +54,7 @@ export interface SyncActionData {
 export const SyncActionData: MessageCodec<SyncActionData> = codec("wadeno.proto.SyncActionData", writeSyncActionData, readSyncActionData);
 
 function writeSyncActionData(m: SyncActionData, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.SyncActionData");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.SyncActionData");
   const f1 = m.index;
   if (f1 !== undefined) { w.byte(10); w.bytes(f1); }
   const f2 = m.value;
@@ -159,7 +159,7 @@ export interface SyncActionValue {
 export const SyncActionValue: MessageCodec<SyncActionValue> = codec("wadeno.proto.SyncActionValue", writeSyncActionValue, readSyncActionValue);
 
 function writeSyncActionValue(m: SyncActionValue, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.SyncActionValue");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.SyncActionValue");
   const f1 = m.timestamp;
   if (f1 !== undefined) { w.byte(8); w.int64(f1); }
   const f2 = m.starAction;
@@ -346,7 +346,7 @@ export interface SyncActionMessageRange {
 export const SyncActionMessageRange: MessageCodec<SyncActionMessageRange> = codec("wadeno.proto.SyncActionMessageRange", writeSyncActionMessageRange, readSyncActionMessageRange);
 
 function writeSyncActionMessageRange(m: SyncActionMessageRange, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.SyncActionMessageRange");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.SyncActionMessageRange");
   const f1 = m.lastMessageTimestamp;
   if (f1 !== undefined) { w.byte(8); w.int64(f1); }
   const f2 = m.lastSystemMessageTimestamp;
@@ -401,7 +401,7 @@ export interface SyncActionMessage {
 export const SyncActionMessage: MessageCodec<SyncActionMessage> = codec("wadeno.proto.SyncActionMessage", writeSyncActionMessage, readSyncActionMessage);
 
 function writeSyncActionMessage(m: SyncActionMessage, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.SyncActionMessage");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.SyncActionMessage");
   const f1 = m.key;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); MessageKey.write(f1, w, depth + 1); w.ldelim(s); }
   const f2 = m.timestamp;
@@ -955,7 +955,7 @@ export interface ArchiveChatAction {
 export const ArchiveChatAction: MessageCodec<ArchiveChatAction> = codec("wadeno.proto.ArchiveChatAction", writeArchiveChatAction, readArchiveChatAction);
 
 function writeArchiveChatAction(m: ArchiveChatAction, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.ArchiveChatAction");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.ArchiveChatAction");
   const f1 = m.archived;
   if (f1 !== undefined) { w.byte(8); w.bool(f1); }
   const f2 = m.messageRange;
@@ -1086,7 +1086,7 @@ export interface MarkChatAsReadAction {
 export const MarkChatAsReadAction: MessageCodec<MarkChatAsReadAction> = codec("wadeno.proto.MarkChatAsReadAction", writeMarkChatAsReadAction, readMarkChatAsReadAction);
 
 function writeMarkChatAsReadAction(m: MarkChatAsReadAction, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.MarkChatAsReadAction");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.MarkChatAsReadAction");
   const f1 = m.read;
   if (f1 !== undefined) { w.byte(8); w.bool(f1); }
   const f2 = m.messageRange;
@@ -1131,7 +1131,7 @@ export interface ClearChatAction {
 export const ClearChatAction: MessageCodec<ClearChatAction> = codec("wadeno.proto.ClearChatAction", writeClearChatAction, readClearChatAction);
 
 function writeClearChatAction(m: ClearChatAction, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.ClearChatAction");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.ClearChatAction");
   const f1 = m.messageRange;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); writeSyncActionMessageRange(f1, w, depth + 1); w.ldelim(s); }
   const u = m.$unknown;
@@ -1170,7 +1170,7 @@ export interface DeleteChatAction {
 export const DeleteChatAction: MessageCodec<DeleteChatAction> = codec("wadeno.proto.DeleteChatAction", writeDeleteChatAction, readDeleteChatAction);
 
 function writeDeleteChatAction(m: DeleteChatAction, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.DeleteChatAction");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.DeleteChatAction");
   const f1 = m.messageRange;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); writeSyncActionMessageRange(f1, w, depth + 1); w.ldelim(s); }
   const u = m.$unknown;

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { codec, MAX_DEPTH, type MessageCodec, ProtoEncodeError, type Reader, type Writer } from "../runtime.ts";
+import { codec, type MessageCodec, PROTO_MAX_DEPTH, ProtoEncodeError, type Reader, type Writer } from "../runtime.ts";
 import { MessageKey } from "./common.ts";
 import { type KeepType, LiveLocationMessage, Message, PollUpdateMessageMetadata, PollVoteMessage } from "./e2e.ts";
 
@@ -395,7 +395,7 @@ export interface WebMessageInfo {
 export const WebMessageInfo: MessageCodec<WebMessageInfo> = codec("wadeno.proto.WebMessageInfo", writeWebMessageInfo, readWebMessageInfo);
 
 function writeWebMessageInfo(m: WebMessageInfo, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.WebMessageInfo");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.WebMessageInfo");
   const f1 = m.key;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); MessageKey.write(f1, w, depth + 1); w.ldelim(s); }
   const f2 = m.message;
@@ -845,7 +845,7 @@ export interface Reaction {
 export const Reaction: MessageCodec<Reaction> = codec("wadeno.proto.Reaction", writeReaction, readReaction);
 
 function writeReaction(m: Reaction, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.Reaction");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.Reaction");
   const f1 = m.key;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); MessageKey.write(f1, w, depth + 1); w.ldelim(s); }
   const f2 = m.text;
@@ -918,7 +918,7 @@ export interface PollUpdate {
 export const PollUpdate: MessageCodec<PollUpdate> = codec("wadeno.proto.PollUpdate", writePollUpdate, readPollUpdate);
 
 function writePollUpdate(m: PollUpdate, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.PollUpdate");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.PollUpdate");
   const f1 = m.pollUpdateMessageKey;
   if (f1 !== undefined) { w.byte(10); const s = w.fork(); MessageKey.write(f1, w, depth + 1); w.ldelim(s); }
   const f2 = m.vote;
@@ -1173,7 +1173,7 @@ export interface KeepInChat {
 export const KeepInChat: MessageCodec<KeepInChat> = codec("wadeno.proto.KeepInChat", writeKeepInChat, readKeepInChat);
 
 function writeKeepInChat(m: KeepInChat, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.KeepInChat");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.KeepInChat");
   const f1 = m.keepType;
   if (f1 !== undefined) { w.byte(8); w.int32(f1); }
   const f2 = m.serverTimestamp;
@@ -1251,7 +1251,7 @@ export interface PinInChat {
 export const PinInChat: MessageCodec<PinInChat> = codec("wadeno.proto.PinInChat", writePinInChat, readPinInChat);
 
 function writePinInChat(m: PinInChat, w: Writer, depth: number): void {
-  if (depth > MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${MAX_DEPTH}`, "wadeno.proto.PinInChat");
+  if (depth > PROTO_MAX_DEPTH) throw new ProtoEncodeError(`nesting deeper than ${PROTO_MAX_DEPTH}`, "wadeno.proto.PinInChat");
   const f1 = m.type;
   if (f1 !== undefined) { w.byte(8); w.int32(f1); }
   const f2 = m.key;

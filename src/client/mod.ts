@@ -1,0 +1,37 @@
+/**
+ * The client layer: {@linkcode Client}, its options and events, pairing helpers and transports.
+ *
+ * @module
+ */
+
+export { Client, type ClientOptions, DEFAULT_TIMINGS, type StanzaHandler } from "./client.ts";
+export type { ClientCore, ClientTimings, ConnectionOutcome } from "./core.ts";
+export * from "./events.ts";
+export type { EventOf, Listener, WaitForOptions } from "./emitter.ts";
+export { DEFAULT_IQ_TIMEOUT_MS, type InfoQuery, IqError, type IqErrorKind } from "./iq.ts";
+export { ConnectionError } from "./login.ts";
+export type { PairCodeOptions } from "./pairing.ts";
+export {
+  makeQrData,
+  PAIR_CODE_ALPHABET,
+  PairCodeError,
+  type PairCodeErrorKind,
+  PairError,
+  parseQrData,
+  type QrData,
+} from "./pair_crypto.ts";
+export { DEFAULT_WA_VERSION, type DevicePropsOptions, type WaVersion } from "./payload.ts";
+export { renderQr, type RenderQrOptions } from "./qr_terminal.ts";
+export {
+  type MemoryTransportPair,
+  memoryTransportPair,
+  type Transport,
+  type TransportCloseInfo,
+  TransportError,
+  type TransportFactory,
+  type TransportHandlers,
+  webSocketTransport,
+  type WebSocketTransportOptions,
+  WHATSAPP_WEB_ORIGIN,
+  WHATSAPP_WEB_SOCKET_URL,
+} from "./transport.ts";

@@ -1,0 +1,117 @@
+/**
+ * FakeWhatsApp's account registry: accounts (a phone number, a LID, the account identity key the phone
+ * signs companions with) and their devices (device 0 is the phone, companions get ids from 1 on), with
+ * the keys each device registered: Noise static key (checked at login), identity, registration id,
+ * signed prekey and one-time prekeys.
+ *
+ * @module
+ */
+
+import { Jid } from "../binary/mod.ts";
+import { generateKeyPair, type KeyPair } from "../crypto/mod.ts";
+
+/** A signed prekey as a device uploaded it. */
+export interface ServerSignedPreKey {
+  /** Key id. */
+  keyId: number;
+  /** Public key (32 bytes). */
+  publicKey: Uint8Array;
+  /** XEdDSA signature by the identity key (64 bytes). */
+  signature: Uint8Array;
+}
+
+/** One registered device of an account. */
+export interface ServerDevice {
+  /** Device id (0 = the phone). */
+  id: number;
+  /** The device's Noise static public key; login must present the same one. */
+  noiseKey?: Uint8Array;
+  /** Signal identity public key. */
+  identityKey: Uint8Array;
+  /** Signal registration id. */
+  registrationId: number;
+  /** Current signed prekey. */
+  signedPreKey: ServerSignedPreKey;
+  /** One-time prekeys the server still holds, by id. */
+  preKeys: Map<number, Uint8Array>;
+  /** The ADV key index the phone gave this device. */
+  keyIndex: number;
+  /** The platform the device registered with. */
+  platform: string;
+}
+
+/** An account: a phone number with its devices. */
+export interface Account {
+  /** Phone number digits (the JID user). */
+  phone: string;
+  /** The account's LID user. */
+  lid: string;
+  /** The account identity (the phone's Signal identity; signs companions). */
+  identity: KeyPair;
+  /** Devices by id. */
+  devices: Map<number, ServerDevice>;
+  /** The next companion device id. */
+  nextDeviceId: number;
+  /** The next ADV key index. */
+  nextKeyIndex: number;
+  /** Push name. */
+  pushName: string;
+}
+
+/** The phone-number JID of a device. */
+export function devicePn(account: Account, deviceId: number): Jid {
+  return Jid.pn(account.phone, deviceId);
+}
+
+/** The LID of a device. */
+export function deviceLid(account: Account, deviceId: number): Jid {
+  return Jid.lid(account.lid, deviceId);
+}
+
+/** All accounts of one FakeWhatsApp, by phone number and by LID. */
+export class AccountRegistry {
+  readonly #byPhone = new Map<string, Account>();
+  readonly #byLid = new Map<string, Account>();
+  #nextLid = 100_000_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
+
+  /** The account for a phone number, created (with a fresh identity and LID) when missing. */
+  getOrCreate(phone: string): Account {
+    let account = this.#byPhone.get(phone);
+    if (!account) {
+      account = {
+        phone,
+        lid: String(this.#nextLid++),
+        identity: generateKeyPair(),
+        devices: new Map(),
+        nextDeviceId: 1,
+        nextKeyIndex: 1,
+        pushName: `Phone ${phone}`,
+      };
+      this.#byPhone.set(phone, account);
+      this.#byLid.set(account.lid, account);
+    }
+    return account;
+  }
+
+  /** The account for a phone number, if any. */
+  byPhone(phone: string): Account | undefined {
+    return this.#byPhone.get(phone);
+  }
+
+  /** The account owning a JID (PN or LID user part), if any. */
+  byJid(jid: Jid): Account | undefined {
+    return jid.isLid() ? this.#byLid.get(jid.user) : this.#byPhone.get(jid.user);
+  }
+
+  /** The device a JID names, if registered. */
+  device(jid: Jid): { account: Account; device: ServerDevice } | undefined {
+    const account = this.byJid(jid);
+    const device = account?.devices.get(jid.device);
+    return account && device ? { account, device } : undefined;
+  }
+
+  /** Every account. */
+  all(): IterableIterator<Account> {
+    return this.#byPhone.values();
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * FakeWhatsApp: a local server that speaks WhatsApp Web's real protocol, with virtual phones, for
+ * tests, demos and bot development without a phone.
+ *
+ * @example
+ * ```ts ignore
+ * import { Client, MemoryStore } from "@wadeno/client";
+ * import { FakeWhatsApp } from "@wadeno/client/testing";
+ * await using wa = await FakeWhatsApp.start();
+ * const phone = wa.phone("15551234567");
+ * const client = await Client.create({ store: new MemoryStore(), url: wa.url, trustedRoot: wa.rootPublicKey });
+ * client.on("pairingQrCode", ({ code }) => phone.scanQr(code));
+ * await client.connect();
+ * ```
+ *
+ * @module
+ */
+
+export { FakeWhatsApp, type FakeWhatsAppFaults, type FakeWhatsAppOptions } from "./fake_whatsapp.ts";
+export { VirtualPhone } from "./virtual_phone.ts";
+export type { PairedDevice, PhonePairOptions } from "./server_pairing.ts";
+export { type Account, AccountRegistry, type ServerDevice, type ServerSignedPreKey } from "./accounts.ts";
+export { type ConnectionInfo, ServerConnection } from "./server_connection.ts";
+export { QR_REF_COUNT, ServerPairing } from "./server_pairing.ts";
+export type { KeyPair } from "../crypto/mod.ts";
+export type { ClientPayload } from "../proto/mod.ts";

@@ -1,0 +1,188 @@
+import { assert, assertEquals, assertInstanceOf, assertRejects } from "../_assert.ts";
+import { ConnectionError } from "../../src/client/login.ts";
+import { generateKeyPair } from "../../src/crypto/mod.ts";
+import { NoiseError } from "../../src/noise/mod.ts";
+import { SqliteStore } from "../../src/store/mod.ts";
+import { deadline, newClient, pairByQr, startServer } from "./helpers.ts";
+
+Deno.test("restart with the same SQLite file logs in without pairing", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using wa = await startServer();
+    const phone = wa.phone("15557654321");
+    const path = `${dir}/bot.db`;
+    {
+      const store = await SqliteStore.open(path);
+      const client = await newClient(wa, { store });
+      await pairByQr(client, phone);
+      await client.disconnect();
+      await store.close();
+    }
+    const store = await SqliteStore.open(path);
+    try {
+      await using client = await newClient(wa, { store });
+      assert(client.isPaired, "the reopened store holds the paired device");
+      let qrShown = false;
+      client.on("pairingQrCode", () => void (qrShown = true));
+      await client.connect({ signal: deadline() });
+      assert(client.isLoggedIn);
+      assertEquals(qrShown, false);
+      assertEquals(client.jid?.toString(), "15557654321:1@s.whatsapp.net");
+      assertEquals(phone.linkedDevices().length, 1);
+      // The second login found 812 prekeys on the server and uploaded none.
+      assertEquals(phone.linkedDevices()[0].preKeys.size, 812);
+      await client.disconnect();
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a wrong trusted root fails the connection with a certificate error and no retry", async () => {
+  await using wa = await startServer();
+  await using client = await newClient(wa, { trustedRoot: generateKeyPair().publicKey });
+  const disconnected = client.waitFor("disconnected", { signal: deadline() });
+  const err = await assertRejects(() => client.connect({ signal: deadline() }), NoiseError);
+  assertEquals(err.code, "cert_intermediate_signature");
+  assertEquals((await disconnected).willReconnect, false);
+  assertEquals(wa.pairing !== undefined, true);
+});
+
+Deno.test("401 stream error -> loggedOut, no reconnect, the device must pair again", async () => {
+  await using wa = await startServer();
+  const phone = wa.phone("15550000401");
+  await using client = await newClient(wa);
+  await pairByQr(client, phone);
+  const loggedOut = client.waitFor("loggedOut", { signal: deadline() });
+  const disconnected = client.waitFor("disconnected", { signal: deadline() });
+  await phone.unlink(client.jid!.device);
+  assertEquals(await loggedOut, { onConnect: false, reason: 401 });
+  assertEquals((await disconnected).willReconnect, false);
+  assert(!client.isConnected);
+  // The device was reset: connecting again starts a new pairing with new keys.
+  assert(!client.isPaired);
+  const qr = client.waitFor("pairingQrCode", { signal: deadline() });
+  const reconnecting = client.connect({ signal: deadline() });
+  await phone.scanQr((await qr).code);
+  await reconnecting;
+  assertEquals(client.jid?.device, 2, "a new companion id");
+  assertEquals(phone.linkedDevices().map((d) => d.id), [2]);
+});
+
+Deno.test("login with an unknown device -> connect failure 401 -> loggedOut on connect, store reset for a new pairing", async () => {
+  await using wa = await startServer();
+  const phone = wa.phone("15550000402");
+  await using client = await newClient(wa);
+  await pairByQr(client, phone);
+  await client.disconnect();
+  phone.account.devices.clear();
+  const oldIdentity = client.device.identityKey.publicKey;
+  const loggedOut = client.waitFor("loggedOut", { signal: deadline() });
+  await assertRejects(() => client.connect({ signal: deadline() }), ConnectionError, "logged out");
+  assertEquals(await loggedOut, { onConnect: true, reason: 401 });
+  assert(!client.isPaired);
+  assert(client.device.identityKey.publicKey.some((b, i) => b !== oldIdentity[i]), "fresh identity key");
+  assertEquals(
+    await client.store.loadIdentity(phone.jid.toSignalAddress()),
+    undefined,
+    "old sessions/identities are gone",
+  );
+});
+
+Deno.test("409 / conflict replaced -> streamReplaced and no reconnect", async () => {
+  await using wa = await startServer();
+  const phone = wa.phone("15550000409");
+  await using client = await newClient(wa);
+  await pairByQr(client, phone);
+  const replaced = client.waitFor("streamReplaced", { signal: deadline() });
+  const disconnected = client.waitFor("disconnected", { signal: deadline() });
+  await wa.sendStreamError(client.jid!, "409");
+  await replaced;
+  assertEquals((await disconnected).willReconnect, false);
+  assert(!client.isConnected);
+});
+
+Deno.test("a second login with the same device replaces the first (conflict type=replaced)", async () => {
+  await using wa = await startServer();
+  const phone = wa.phone("15550000410");
+  await using first = await newClient(wa);
+  await pairByQr(first, phone);
+  const replaced = first.waitFor("streamReplaced", { signal: deadline() });
+  // A second client with the same credentials: same store contents.
+  const { MemoryStore } = await import("../../src/store/mod.ts");
+  const store = new MemoryStore();
+  await store.saveDevice(first.device as never);
+  await using second = await newClient(wa, { store });
+  await second.connect({ signal: deadline() });
+  await replaced;
+  assert(second.isLoggedIn);
+  assert(!first.isConnected);
+});
+
+Deno.test("515 -> immediate reconnect without backoff", async () => {
+  await using wa = await startServer();
+  const phone = wa.phone("15550000515");
+  await using client = await newClient(wa, { timings: { backoffMs: () => 60_000 } });
+  await pairByQr(client, phone);
+  const disconnected = client.waitFor("disconnected", { signal: deadline() });
+  const reconnected = client.waitFor("connected", { signal: deadline() });
+  await wa.sendStreamError(client.jid!, "515");
+  assertEquals(await disconnected, { reason: "stream error 515", willReconnect: true, reconnectInMs: 0 });
+  await reconnected;
+  assert(client.isLoggedIn);
+});
+
+Deno.test("a dropped socket -> reconnect with backoff; refused connections back off further", async () => {
+  await using wa = await startServer();
+  const phone = wa.phone("15550000777");
+  const delays: number[] = [];
+  await using client = await newClient(wa, {
+    timings: { backoffMs: (attempt) => (delays.push(attempt), 20 * attempt) },
+  });
+  await pairByQr(client, phone);
+  wa.faults.refuseConnections = true;
+  const attempts: number[] = [];
+  client.on("disconnected", (e) => {
+    if (e.reconnectInMs) attempts.push(e.reconnectInMs);
+    if (attempts.length === 3) wa.faults.refuseConnections = false;
+  });
+  const reconnected = client.waitFor("connected", { signal: deadline() });
+  assertEquals(wa.dropConnections(), 1);
+  await reconnected;
+  // Each failure increases the backoff step; success resets it.
+  assertEquals(attempts.slice(0, 3), [20, 40, 60]);
+  assertEquals(delays.slice(0, 3), [1, 2, 3]);
+  const again = client.waitFor("disconnected", { signal: deadline() });
+  wa.dropConnections();
+  assertEquals((await again).reconnectInMs, 20, "the counter restarts after a successful login");
+});
+
+Deno.test("an unanswered ping -> keepalive timeout, dead socket detected, reconnect", async () => {
+  await using wa = await startServer();
+  const phone = wa.phone("15550000888");
+  await using client = await newClient(wa, {
+    timings: { keepAliveMinMs: 30, keepAliveMaxMs: 40, keepAliveResponseMs: 60, deadSocketMs: 100 },
+  });
+  await pairByQr(client, phone);
+  wa.faults.ignorePings = true;
+  const timeout = client.waitFor("keepAliveTimeout", { signal: deadline() });
+  const disconnected = client.waitFor("disconnected", { signal: deadline() });
+  assertEquals((await timeout).errorCount >= 1, true);
+  const d = await disconnected;
+  assertEquals([d.reason, d.willReconnect], ["dead socket (keepalive timeout)", true]);
+  wa.faults.ignorePings = false;
+  await client.waitFor("connected", { signal: deadline() });
+  assert(client.isLoggedIn);
+});
+
+Deno.test("disconnect() during pairing rejects connect() and leaves nothing running", async () => {
+  await using wa = await startServer();
+  await using client = await newClient(wa);
+  const connecting = client.connect({ signal: deadline() });
+  await client.waitFor("pairingQrCode", { signal: deadline() });
+  await client.disconnect();
+  assertInstanceOf(await connecting.catch((e) => e), ConnectionError);
+  assertEquals(client.isConnected, false);
+});
