@@ -36,3 +36,17 @@ export function jitteredBackoffMs(attempt: number, random: () => number = Math.r
   const jittered = base * (0.9 + 0.2 * random());
   return Math.min(Math.round(jittered), MAX_BACKOFF_MS);
 }
+
+/** Waits `ms`, or less when `signal` aborts (it never rejects). */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

@@ -5,36 +5,42 @@
  * @module
  */
 
-import type { Jid, Node, NodeInput } from "../binary/mod.ts";
+import { Jid, type Node, type NodeInput } from "../binary/mod.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { NoiseError } from "../noise/mod.ts";
 import { type Backend, createDevice, type Device, isPaired } from "../store/mod.ts";
-import { buildAck } from "./ack.ts";
-import { jitteredBackoffMs } from "./backoff.ts";
+import { abortableSleep as sleep, jitteredBackoffMs } from "./backoff.ts";
 import { Connection } from "./connection.ts";
 import type { ClientCore, ClientTimings, ConnectionOutcome } from "./core.ts";
 import { type EventOf, type Listener, TypedEmitter, type WaitForOptions } from "./emitter.ts";
 import type { ClientEvents } from "./events.ts";
 import { type InfoQuery, IqTracker } from "./iq.ts";
 import { KeepAlive } from "./keepalive.ts";
+import { afterLogin, ConnectionError, readSuccess } from "./login.ts";
+import { type StanzaHandler, StanzaRouter } from "./router.ts";
+import { type PairCodeOptions, Pairing } from "./pairing.ts";
 import {
-  afterLogin,
-  ConnectionError,
-  handleConnectFailure,
-  handleStreamError,
-  readSuccess,
-} from "./login.ts";
-import { isServerAddress, type PairCodeOptions, Pairing } from "./pairing.ts";
-import {
+  buildClientPayload,
   buildDeviceProps,
-  buildLoginPayload,
-  buildRegistrationPayload,
   DEFAULT_WA_VERSION,
   type DevicePropsOptions,
   type WaVersion,
 } from "./payload.ts";
-import { ensureSignedPreKeyStored, MIN_PREKEY_COUNT, uploadPreKeys } from "./prekeys.ts";
+import { ensureSignedPreKeyStored } from "./prekeys.ts";
 import { type TransportFactory, webSocketTransport } from "./transport.ts";
+import { Messaging } from "./messaging/messaging.ts";
+import type { GroupInfo } from "./messaging/groups.ts";
+import type { MarkReadOptions } from "./messaging/receipts.ts";
+import type { SendOptions, SendResult } from "./messaging/send.ts";
+import {
+  disappearingTimerMessage,
+  editMessage,
+  reactionMessage,
+  revokeMessage,
+  textMessage,
+  type TextOptions,
+} from "./messaging/builders.ts";
+import type { Message, MessageKey } from "../proto/mod.ts";
 
 /** Options for {@linkcode Client.create}. */
 export interface ClientOptions {
@@ -77,9 +83,6 @@ export const DEFAULT_TIMINGS: ClientTimings = {
   backoffMs: (attempt) => jitteredBackoffMs(attempt),
 };
 
-/** A handler for one stanza tag (messaging and features register these). */
-export type StanzaHandler = (node: Node) => void;
-
 /**
  * A WhatsApp Web companion client.
  *
@@ -101,8 +104,9 @@ export class Client implements AsyncDisposable {
   readonly #transport: TransportFactory;
   readonly #version: WaVersion;
   readonly #pairing: Pairing;
-  readonly #handlers = new Map<string, StanzaHandler>();
   readonly #core: ClientCore;
+  readonly #messaging: Messaging;
+  readonly #router: StanzaRouter;
   #device: Device;
   #conn: Connection | undefined;
   #outcome: ConnectionOutcome | undefined;
@@ -154,6 +158,8 @@ export class Client implements AsyncDisposable {
       },
     };
     this.#pairing = new Pairing(this.#core);
+    this.#router = new StanzaRouter(this.#core, this.#iq, this.#pairing, (node) => this.#onSuccess(node));
+    this.#messaging = new Messaging(this.#core, (tag, handler) => this.#router.handlers.set(tag, handler));
   }
 
   /**
@@ -250,7 +256,7 @@ export class Client implements AsyncDisposable {
 
   /** Internal hook for messaging and feature modules: handle stanzas with this tag. */
   setStanzaHandler(tag: string, handler: StanzaHandler): void {
-    this.#handlers.set(tag, handler);
+    this.#router.handlers.set(tag, handler);
   }
 
   /** Internal view for messaging and feature modules. */
@@ -395,6 +401,83 @@ export class Client implements AsyncDisposable {
     );
   }
 
+  // ---- messaging ------------------------------------------------------------------------------
+
+  /**
+   * Sends a message to a user (`15551234567@s.whatsapp.net`, or a LID) or a group (`...@g.us`):
+   * encrypts it for every device that must get it (including our own other devices) and resolves with
+   * the id and server timestamp from the server's ack. The message is kept for retries for 5 minutes.
+   *
+   * @example
+   * ```ts ignore
+   * const { id } = await client.sendMessage("15551234567@s.whatsapp.net", { conversation: "hello" });
+   * ```
+   */
+  sendMessage(to: Jid | string, message: Message, options?: SendOptions): Promise<SendResult> {
+    return this.#messaging.sendMessage(toJid(to), message, options);
+  }
+
+  /** Sends text; `options` add mentions, a quoted reply or an expiration (see `textMessage`). */
+  sendText(to: Jid | string, text: string, options: TextOptions & SendOptions = {}): Promise<SendResult> {
+    return this.sendMessage(to, textMessage(text, options), options);
+  }
+
+  /** Reacts to a message with an emoji (`""` removes our reaction). */
+  sendReaction(
+    chat: Jid | string,
+    target: MessageKey,
+    emoji: string,
+    options?: SendOptions,
+  ): Promise<SendResult> {
+    return this.sendMessage(chat, reactionMessage(target, emoji), options);
+  }
+
+  /** Edits one of our own messages (text only; WhatsApp allows it for 15 minutes). */
+  editMessage(
+    chat: Jid | string,
+    messageId: string,
+    newContent: Message | string,
+    options?: SendOptions,
+  ): Promise<SendResult> {
+    const content = typeof newContent === "string" ? { conversation: newContent } : newContent;
+    return this.sendMessage(chat, editMessage(toJid(chat), messageId, content), options);
+  }
+
+  /** Deletes a message for everyone (`originalSender` for an admin deleting someone else's group message). */
+  revokeMessage(
+    chat: Jid | string,
+    messageId: string,
+    originalSender?: Jid,
+    options?: SendOptions,
+  ): Promise<SendResult> {
+    return this.sendMessage(chat, revokeMessage(toJid(chat), messageId, originalSender), options);
+  }
+
+  /** Sets a 1:1 chat's disappearing-messages timer in seconds (0 turns it off). */
+  setDisappearingTimer(chat: Jid | string, seconds: number, options?: SendOptions): Promise<SendResult> {
+    return this.sendMessage(chat, disappearingTimerMessage(seconds), options);
+  }
+
+  /** Sends read receipts for messages (batched into one stanza); `sender` is required in groups. */
+  markRead(chat: Jid | string, messageIds: readonly string[], options?: MarkReadOptions): Promise<void> {
+    return this.#messaging.markRead(toJid(chat), messageIds, options);
+  }
+
+  /** A group's metadata (participants, subject, addressing mode), cached for an hour. */
+  getGroupInfo(group: Jid | string): Promise<GroupInfo> {
+    return this.#messaging.groups.get(toJid(group));
+  }
+
+  /** The devices of users, from the cache or the server. */
+  getUserDevices(users: readonly (Jid | string)[]): Promise<Jid[]> {
+    return this.#messaging.devices.getDevices(users.map(toJid));
+  }
+
+  /** Resolves once every message received so far has been processed (handy in tests and shutdown). */
+  waitUntilIdle(): Promise<void> {
+    return this.#messaging.idle();
+  }
+
   // ---- the run loop ---------------------------------------------------------------------------
 
   /** The connection loop; resolves with the reason it stopped for good. */
@@ -457,18 +540,7 @@ export class Client implements AsyncDisposable {
 
   async #runConnection(signal: AbortSignal): Promise<ConnectionOutcome> {
     const device = this.#device;
-    const payload = isPaired(device)
-      ? buildLoginPayload(device.pn!, this.#version, device.pushName || undefined)
-      : buildRegistrationPayload({
-        registrationId: device.registrationId,
-        identityPublicKey: device.identityKey.publicKey,
-        signedPreKeyId: device.signedPreKey.keyId,
-        signedPreKeyPublic: device.signedPreKey.keyPair.publicKey,
-        signedPreKeySignature: device.signedPreKey.signature,
-        version: this.#version,
-        deviceProps: device.deviceProps,
-        pushName: device.pushName || undefined,
-      });
+    const payload = buildClientPayload(device, this.#version);
     this.#outcome = undefined;
     const closed = Promise.withResolvers<string>();
     const conn = await Connection.open({
@@ -477,7 +549,7 @@ export class Client implements AsyncDisposable {
       payload,
       trustedRoot: this.#options.trustedRoot,
       routingInfo: device.edgeRoutingInfo,
-      onNode: (node) => this.#onNode(node),
+      onNode: (node) => this.#router.route(node),
       onClose: (reason) => closed.resolve(reason),
       signal,
       connectTimeoutMs: this.#timings.connectTimeoutMs,
@@ -495,6 +567,7 @@ export class Client implements AsyncDisposable {
     this.#loggedIn = false;
     this.#iq.failAll(reason);
     this.#pairing.reset(reason);
+    this.#messaging.connectionClosed(reason);
     return this.#outcome ?? { action: "backoff", reason };
   }
 
@@ -507,60 +580,7 @@ export class Client implements AsyncDisposable {
     work().catch((error) => this.#log.child("Client").error(`${what} failed`, { error }));
   }
 
-  // ---- stanza routing -------------------------------------------------------------------------
-
-  #onNode(node: Node): void {
-    switch (node.tag) {
-      case "iq":
-        if (!this.#iq.handle(node)) this.#spawn("server IQ", () => this.#onServerIq(node));
-        return;
-      case "success":
-        this.#spawn("login", () => this.#onSuccess(node));
-        return;
-      case "failure":
-        this.#endConnection(handleConnectFailure(this.#core, node));
-        return;
-      case "stream:error":
-        this.#endConnection(handleStreamError(this.#core, node));
-        return;
-      case "xmlstreamend":
-        this.#endConnection({ action: "backoff", reason: "server ended the stream" });
-        return;
-      case "ib":
-        this.#onIb(node);
-        return;
-      case "notification":
-        this.#spawn("notification", () => this.#onNotification(node));
-        return;
-    }
-    const handler = this.#handlers.get(node.tag);
-    if (handler) {
-      handler(node);
-      return;
-    }
-    const ack = buildAck(node, this.#device.pn);
-    if (ack) this.#spawn("ack", () => this.sendNode(ack));
-    this.#log.child("Client/Recv").debug(`unhandled <${node.tag}>`, { attrs: node.attrs });
-  }
-
-  async #onServerIq(node: Node): Promise<void> {
-    const child = Array.isArray(node.content) ? node.content[0] : undefined;
-    const fromServer = isServerAddress(node.attrs.from);
-    if (fromServer && child?.tag === "pair-device") return await this.#pairing.handlePairDevice(node);
-    if (fromServer && child?.tag === "pair-success") return await this.#pairing.handlePairSuccess(node);
-    if (node.attrs.type === "get" && (node.attrs.xmlns === "urn:xmpp:ping" || child?.tag === "ping")) {
-      await this.sendNode({ tag: "iq", attrs: { to: node.attrs.from, id: node.attrs.id, type: "result" } });
-      return;
-    }
-    this.#log.child("Client/IQ").debug("unhandled server IQ", { attrs: node.attrs, child: child?.tag });
-    if (node.attrs.type === "get" || node.attrs.type === "set") {
-      await this.sendNode({
-        tag: "iq",
-        attrs: { to: node.attrs.from, id: node.attrs.id, type: "error" },
-        content: [{ tag: "error", attrs: { code: "501", text: "feature-not-implemented" } }],
-      });
-    }
-  }
+  // ---- login -------------------------------------------------------------------------------
 
   async #onSuccess(node: Node): Promise<void> {
     const conn = this.#conn;
@@ -572,49 +592,11 @@ export class Client implements AsyncDisposable {
     if (lid && !this.#device.lid?.equals(lid)) await this.#updateDevice((d) => void (d.lid = lid));
     this.#reconnectErrors = 0;
     this.#loggedIn = true;
+    this.#messaging.loggedIn();
     this.#log.child("Client/Login").info(`logged in as ${this.#device.pn}`);
     await afterLogin(this.#core);
     if (this.#conn === conn && conn && !conn.closed) {
       this.#events.emit("connected", { jid: this.#device.pn!, lid: this.#device.lid });
-    }
-  }
-
-  #onIb(node: Node): void {
-    for (const child of Array.isArray(node.content) ? node.content : []) {
-      if (child.tag === "edge_routing") {
-        const info = Array.isArray(child.content)
-          ? child.content.find((c) => c.tag === "routing_info")
-          : undefined;
-        if (info?.content instanceof Uint8Array) {
-          const bytes = info.content.slice();
-          this.#spawn(
-            "store routing info",
-            () => this.#updateDevice((d) => void (d.edgeRoutingInfo = bytes)),
-          );
-        }
-        continue;
-      }
-      const handler = this.#handlers.get(`ib:${child.tag}`);
-      if (handler) handler(child);
-      else this.#log.child("Client/Recv").debug(`unhandled <ib><${child.tag}>`, { attrs: child.attrs });
-    }
-  }
-
-  async #onNotification(node: Node): Promise<void> {
-    const ack = buildAck(node, this.#device.pn);
-    try {
-      if (node.attrs.type === "link_code_companion_reg") {
-        await this.#pairing.handleLinkCodeNotification(node);
-      } else if (node.attrs.type === "encrypt" && Array.isArray(node.content)) {
-        const count = node.content.find((c) => c.tag === "count");
-        if (count && Number(count.attrs.value) < MIN_PREKEY_COUNT) await uploadPreKeys(this.#core);
-      }
-      const handler = this.#handlers.get(`notification:${node.attrs.type}`);
-      handler?.(node);
-    } finally {
-      if (ack) {
-        await this.sendNode(ack).catch((e) => this.#log.child("Client/Ack").warn("ack failed", { error: e }));
-      }
     }
   }
 
@@ -638,15 +620,6 @@ export class Client implements AsyncDisposable {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
+function toJid(jid: Jid | string): Jid {
+  return typeof jid === "string" ? Jid.parse(jid) : jid;
 }

@@ -6,6 +6,10 @@
  */
 
 import type { Jid, Node } from "../binary/mod.ts";
+import type { IdentityChangeEvent } from "./messaging/messaging.ts";
+import type { OfflineSyncCompletedEvent, OfflineSyncPreviewEvent } from "./messaging/offline.ts";
+import type { ReceiptEvent } from "./messaging/receipts.ts";
+import type { MessageEvent, UndecryptableMessageEvent } from "./messaging/receive.ts";
 
 /** Reasons in a `<failure reason=...>` node sent instead of `<success>` at login. */
 export const ConnectFailureReason = {
@@ -171,4 +175,16 @@ export interface ClientEvents {
   keepAliveTimeout: KeepAliveEvent;
   /** Keepalive pings are answered again. */
   keepAliveRestored: KeepAliveEvent;
+  /** A message arrived and was decrypted. */
+  message: MessageEvent;
+  /** A message arrived that could not be decrypted (a retry receipt was sent). */
+  undecryptableMessage: UndecryptableMessageEvent;
+  /** A delivery, read, played or other receipt arrived. */
+  receipt: ReceiptEvent;
+  /** The server is about to replay what arrived while this device was offline. */
+  offlineSyncPreview: OfflineSyncPreviewEvent;
+  /** The offline backlog has been processed (or the 60 s fallback fired). */
+  offlineSyncCompleted: OfflineSyncCompletedEvent;
+  /** A contact's identity key (security code) changed. */
+  identityChange: IdentityChangeEvent;
 }

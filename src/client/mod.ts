@@ -4,7 +4,9 @@
  * @module
  */
 
-export { Client, type ClientOptions, DEFAULT_TIMINGS, type StanzaHandler } from "./client.ts";
+export { Bot, BotBuilder, type BotEventHandler, type BotHandler } from "./bot.ts";
+export { Client, type ClientOptions, DEFAULT_TIMINGS } from "./client.ts";
+export type { StanzaHandler } from "./router.ts";
 export type { ClientCore, ClientTimings, ConnectionOutcome } from "./core.ts";
 export * from "./events.ts";
 export type { EventOf, Listener, WaitForOptions } from "./emitter.ts";

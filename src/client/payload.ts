@@ -8,6 +8,7 @@
  */
 
 import type { Jid } from "../binary/mod.ts";
+import type { Device } from "../store/mod.ts";
 import { DJB_KEY_TYPE, md5, utf8 } from "../crypto/mod.ts";
 import {
   ClientPayload,
@@ -136,4 +137,19 @@ export function buildLoginPayload(jid: Jid, version: WaVersion, pushName?: strin
   payload.lc = 1;
   if (pushName) payload.pushName = pushName;
   return ClientPayload.encode(payload);
+}
+
+/** The payload for a device: login when it is paired, registration otherwise. */
+export function buildClientPayload(device: Device, version: WaVersion): Uint8Array {
+  if (device.pn && device.account) return buildLoginPayload(device.pn, version, device.pushName || undefined);
+  return buildRegistrationPayload({
+    registrationId: device.registrationId,
+    identityPublicKey: device.identityKey.publicKey,
+    signedPreKeyId: device.signedPreKey.keyId,
+    signedPreKeyPublic: device.signedPreKey.keyPair.publicKey,
+    signedPreKeySignature: device.signedPreKey.signature,
+    version,
+    deviceProps: device.deviceProps,
+    pushName: device.pushName || undefined,
+  });
 }

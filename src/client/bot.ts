@@ -1,0 +1,187 @@
+/**
+ * A builder for bots in the spirit of the seed's `Bot::builder()`: collect the store, transport,
+ * handlers and options, then `run()` until the client stops for good.
+ *
+ * @module
+ */
+
+import type { Logger } from "../logger.ts";
+import type { Backend } from "../store/mod.ts";
+import { Client, type ClientOptions } from "./client.ts";
+import type { ClientTimings } from "./core.ts";
+import type { EventOf } from "./emitter.ts";
+import type { ClientEvents } from "./events.ts";
+import type { PairCodeOptions } from "./pairing.ts";
+import type { DevicePropsOptions, WaVersion } from "./payload.ts";
+import type { TransportFactory } from "./transport.ts";
+
+/** A handler for one event, given the client so it can answer. */
+export type BotHandler<T> = (data: T, client: Client) => void | Promise<void>;
+
+/** A handler for every event. */
+export type BotEventHandler = (event: EventOf<ClientEvents>, client: Client) => void | Promise<void>;
+
+/** A built bot: its client, and `run()` / `stop()`. */
+export class Bot implements AsyncDisposable {
+  /** The client the bot drives. */
+  readonly client: Client;
+  readonly #pairCode: PairCodeOptions | undefined;
+  readonly #stopped: AbortController;
+
+  /** Use {@linkcode Bot.builder}. */
+  constructor(client: Client, pairCode: PairCodeOptions | undefined, stopped: AbortController) {
+    this.client = client;
+    this.#pairCode = pairCode;
+    this.#stopped = stopped;
+  }
+
+  /** Starts a builder. */
+  static builder(): BotBuilder {
+    return new BotBuilder();
+  }
+
+  /**
+   * Connects (pairing first when needed, by QR and, with `withPairCode`, by pair code) and runs until
+   * the client stops for good (`stop()`, logout, a fatal stream error). Resolves once stopped; rejects
+   * when the first login fails (for example a refused pairing or a certificate error).
+   */
+  async run(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const stopped = this.client.waitFor("disconnected", { filter: (e) => !e.willReconnect });
+    const connecting = this.client.connect(options);
+    if (this.#pairCode && !this.client.isPaired) {
+      this.client.pairWithCode({ ...this.#pairCode, signal: this.#pairCode.signal ?? options.signal }).catch((
+        error,
+      ) => this.client.logger.child("Bot/PairCode").error("pair code request failed", { error }));
+    }
+    await connecting;
+    await stopped;
+  }
+
+  /** Disconnects and stops reconnecting. */
+  async stop(): Promise<void> {
+    await this.client.disconnect();
+    this.#stopped.abort();
+  }
+
+  /** {@linkcode Bot.stop} for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
+
+/**
+ * Collects a bot's configuration.
+ *
+ * @example
+ * ```ts ignore
+ * import { Bot, renderQr, SqliteStore } from "@wadeno/client";
+ * const bot = await Bot.builder()
+ *   .withStore(await SqliteStore.open("bot.db"))
+ *   .on("pairingQrCode", ({ code }) => console.log(renderQr(code)))
+ *   .on("connected", ({ jid }) => console.log("online as", jid.toString()))
+ *   .build();
+ * await bot.run();
+ * ```
+ */
+export class BotBuilder {
+  #options: Partial<ClientOptions> = {};
+  #handlers: Array<(client: Client, stopped: AbortSignal) => void> = [];
+  #pairCode: PairCodeOptions | undefined;
+
+  /** The store (required): `await SqliteStore.open(path)` or `new MemoryStore()`. */
+  withStore(store: Backend): this {
+    this.#options.store = store;
+    return this;
+  }
+
+  /** A custom transport (default: WebSocket to WhatsApp). */
+  withTransport(transport: TransportFactory): this {
+    this.#options.transport = transport;
+    return this;
+  }
+
+  /** The WebSocket URL (default WhatsApp's). */
+  withUrl(url: string | URL): this {
+    this.#options.url = url;
+    return this;
+  }
+
+  /** The trusted Noise certificate root (default WhatsApp's; FakeWhatsApp's in tests). */
+  withTrustedRoot(root: Uint8Array): this {
+    this.#options.trustedRoot = root;
+    return this;
+  }
+
+  /** Pins the announced WhatsApp Web version. */
+  withVersion(version: WaVersion): this {
+    this.#options.version = version;
+    return this;
+  }
+
+  /** How the device shows up in the phone's Linked devices list. */
+  withDeviceProps(props: DevicePropsOptions): this {
+    this.#options.deviceProps = props;
+    return this;
+  }
+
+  /** The push name to announce. */
+  withPushName(name: string): this {
+    this.#options.pushName = name;
+    return this;
+  }
+
+  /** Also offer pair-code linking when not paired (alongside QR; the first to complete wins). */
+  withPairCode(options: PairCodeOptions): this {
+    this.#pairCode = options;
+    return this;
+  }
+
+  /** The logger. */
+  withLogger(logger: Logger): this {
+    this.#options.logger = logger;
+    return this;
+  }
+
+  /** Timing knobs (tests). */
+  withTimings(timings: Partial<ClientTimings>): this {
+    this.#options.timings = timings;
+    return this;
+  }
+
+  /** Turns auto-reconnect on or off (default on). */
+  withAutoReconnect(on: boolean): this {
+    this.#options.autoReconnect = on;
+    return this;
+  }
+
+  /** Handles one event. */
+  on<K extends keyof ClientEvents>(name: K, handler: BotHandler<ClientEvents[K]>): this {
+    this.#handlers.push((client) => client.on(name, (data) => handler(data, client)));
+    return this;
+  }
+
+  /** Handles every event. */
+  onEvent(handler: BotEventHandler): this {
+    this.#handlers.push((client, stopped) => {
+      (async () => {
+        for await (const event of client.events({ signal: stopped })) {
+          try {
+            await handler(event, client);
+          } catch (error) {
+            client.logger.child("Bot/Events").error(`handler failed for "${String(event.type)}"`, { error });
+          }
+        }
+      })();
+    });
+    return this;
+  }
+
+  /** Creates the client and wires the handlers. Throws when no store was given. */
+  async build(): Promise<Bot> {
+    if (!this.#options.store) throw new TypeError("Bot.builder(): withStore(store) is required");
+    const client = await Client.create(this.#options as ClientOptions);
+    const stopped = new AbortController();
+    for (const wire of this.#handlers) wire(client, stopped.signal);
+    return new Bot(client, this.#pairCode, stopped);
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Building and reading common messages: text (with mentions and replies), reactions, edits, revokes,
+ * the disappearing-messages timer, locations and contact cards. Shapes follow whatsmeow's BuildEdit /
+ * BuildRevoke / BuildReaction and the seed's send guide (reference/seed-inventory-features.md section 3).
+ *
+ * @module
+ */
+
+import type { Jid } from "../../binary/mod.ts";
+import {
+  type ContactMessage,
+  type ContextInfo,
+  type Message,
+  type MessageKey,
+  ProtocolMessageType,
+} from "../../proto/mod.ts";
+import type { MessageInfo } from "./message_info.ts";
+
+/** The key that identifies a message (for replies, reactions, edits, revokes). */
+export function messageKey(info: MessageInfo): MessageKey {
+  const key: MessageKey = {
+    remoteJid: info.source.chat.toString(),
+    fromMe: info.source.isFromMe,
+    id: info.id,
+  };
+  if (info.source.isGroup && !info.source.isFromMe) key.participant = info.source.sender.toNonAd().toString();
+  return key;
+}
+
+/** A message being replied to. */
+export interface Quoted {
+  /** Its info (from the `message` event). */
+  info: MessageInfo;
+  /** Its content. */
+  message: Message;
+}
+
+/** The `ContextInfo` that makes a message a reply to `quoted` (nested quotes and mentions dropped). */
+export function quoteContext(quoted: Quoted): ContextInfo {
+  return {
+    stanzaId: quoted.info.id,
+    participant: quoted.info.source.sender.toNonAd().toString(),
+    quotedMessage: stripForQuote(quoted.message),
+    remoteJid: quoted.info.source.isGroup ? quoted.info.source.chat.toString() : undefined,
+  };
+}
+
+/** A copy without its own quote chain and mentions (WhatsApp quotes one level deep). */
+function stripForQuote(message: Message): Message {
+  const copy: Message = { ...message };
+  if (copy.extendedTextMessage?.contextInfo) {
+    copy.extendedTextMessage = { ...copy.extendedTextMessage, contextInfo: undefined };
+  }
+  delete copy.messageContextInfo;
+  delete copy.senderKeyDistributionMessage;
+  return copy;
+}
+
+/** Options for {@linkcode textMessage}. */
+export interface TextOptions {
+  /** Users mentioned in the text (write them as `@<number>` in the text too). */
+  mentions?: readonly Jid[];
+  /** Reply to this message. */
+  replyTo?: Quoted;
+  /** The chat's disappearing-messages timer in seconds, when it has one. */
+  expiration?: number;
+}
+
+/**
+ * A text message: a plain `conversation` when there is nothing else to say, an `extendedTextMessage`
+ * when it mentions someone, quotes a message or carries an expiration.
+ */
+export function textMessage(text: string, options: TextOptions = {}): Message {
+  const context: ContextInfo = {};
+  if (options.mentions?.length) context.mentionedJid = options.mentions.map((j) => j.toNonAd().toString());
+  if (options.replyTo) Object.assign(context, quoteContext(options.replyTo));
+  if (options.expiration) context.expiration = options.expiration;
+  if (Object.keys(context).length === 0) return { conversation: text };
+  return { extendedTextMessage: { text, contextInfo: context } };
+}
+
+/** A reaction (an emoji; the empty string removes our reaction). */
+export function reactionMessage(target: MessageKey, emoji: string): Message {
+  return { reactionMessage: { key: target, text: emoji, senderTimestampMs: BigInt(Date.now()) } };
+}
+
+/** An edit of one of our own messages (WhatsApp allows text edits for 15 minutes). */
+export function editMessage(chat: Jid, messageId: string, newContent: Message): Message {
+  return {
+    editedMessage: {
+      message: {
+        protocolMessage: {
+          key: { remoteJid: chat.toString(), fromMe: true, id: messageId },
+          type: ProtocolMessageType.MESSAGE_EDIT,
+          editedMessage: newContent,
+          timestampMs: BigInt(Date.now()),
+        },
+      },
+    },
+  };
+}
+
+/**
+ * "Delete for everyone". For a message someone else sent in a group (admin revoke), pass its sender;
+ * it must use the same addressing (PN or LID) as the original.
+ */
+export function revokeMessage(chat: Jid, messageId: string, originalSender?: Jid): Message {
+  const key: MessageKey = { remoteJid: chat.toString(), fromMe: originalSender === undefined, id: messageId };
+  if (originalSender) key.participant = originalSender.toNonAd().toString();
+  return { protocolMessage: { key, type: ProtocolMessageType.REVOKE } };
+}
+
+/** Sets (or, with 0, turns off) the chat's disappearing-messages timer (86400, 604800, 7776000 seconds). */
+export function disappearingTimerMessage(seconds: number): Message {
+  return {
+    protocolMessage: {
+      type: ProtocolMessageType.EPHEMERAL_SETTING,
+      ephemeralExpiration: seconds,
+      ephemeralSettingTimestamp: BigInt(Math.floor(Date.now() / 1000)),
+    },
+  };
+}
+
+/** A location pin. */
+export function locationMessage(location: {
+  latitude: number;
+  longitude: number;
+  name?: string;
+  address?: string;
+  url?: string;
+}): Message {
+  return {
+    locationMessage: {
+      degreesLatitude: location.latitude,
+      degreesLongitude: location.longitude,
+      name: location.name,
+      address: location.address,
+      url: location.url,
+    },
+  };
+}
+
+/** A contact card from a vCard (several cards become a contacts array). */
+export function contactMessage(...contacts: Array<{ displayName: string; vcard: string }>): Message {
+  if (contacts.length === 1) return { contactMessage: { ...contacts[0] } };
+  return {
+    contactsArrayMessage: {
+      displayName: `${contacts.length} contacts`,
+      contacts: contacts.map((c): ContactMessage => ({ ...c })),
+    },
+  };
+}
+
+/** A minimal vCard for a phone number. */
+export function vcard(name: string, phoneNumber: string): string {
+  const digits = phoneNumber.replace(/\D/g, "");
+  return `BEGIN:VCARD\nVERSION:3.0\nFN:${name}\nTEL;type=CELL;waid=${digits}:+${digits}\nEND:VCARD`;
+}
+
+/** The message inside ephemeral / view-once / document-with-caption wrappers. */
+export function unwrapMessage(message: Message): Message {
+  const inner = message.ephemeralMessage?.message ?? message.viewOnceMessage?.message ??
+    message.viewOnceMessageV2?.message ?? message.viewOnceMessageV2Extension?.message ??
+    message.documentWithCaptionMessage?.message;
+  return inner ? unwrapMessage(inner) : message;
+}
+
+/** The text of a message (text, extended text, or a media caption), if it has one. */
+export function messageText(message: Message): string | undefined {
+  const m = unwrapMessage(message);
+  return m.conversation ?? m.extendedTextMessage?.text ?? m.imageMessage?.caption ??
+    m.videoMessage?.caption ??
+    m.documentMessage?.caption;
+}
+
+/** When a message is an edit: the edited message's key and its new content. */
+export function getEdit(message: Message): { key: MessageKey; newContent: Message } | undefined {
+  const pm = message.editedMessage?.message?.protocolMessage ?? message.protocolMessage;
+  if (pm?.type !== ProtocolMessageType.MESSAGE_EDIT || !pm.key || !pm.editedMessage) return undefined;
+  return { key: pm.key, newContent: pm.editedMessage };
+}
+
+/** When a message is a revoke ("deleted for everyone"): the revoked message's key. */
+export function getRevoke(message: Message): MessageKey | undefined {
+  const pm = message.protocolMessage;
+  return pm?.type === ProtocolMessageType.REVOKE && pm.key ? pm.key : undefined;
+}
+
+/** When a message is a reaction: the target key and the emoji (empty when removed). */
+export function getReaction(message: Message): { key: MessageKey; emoji: string } | undefined {
+  const r = message.reactionMessage;
+  return r?.key ? { key: r.key, emoji: r.text ?? "" } : undefined;
+}
+
+/** When a message is a reply: the quoted message's id and sender. */
+export function getReplyTo(
+  message: Message,
+): { id: string; participant?: string; quoted?: Message } | undefined {
+  const ctx = unwrapMessage(message).extendedTextMessage?.contextInfo;
+  return ctx?.stanzaId
+    ? { id: ctx.stanzaId, participant: ctx.participant, quoted: ctx.quotedMessage }
+    : undefined;
+}

@@ -1,0 +1,124 @@
+/**
+ * Group metadata as the send pipeline needs it: participants and addressing mode, from the
+ * `iq xmlns="w:g2" type="get" <query request="interactive"/>` answer (shape as whatsmeow's group.go
+ * parseGroupNode reads it), cached for an hour (the seed's group cache: 1 h, 250 entries). LID/PN pairs
+ * in the answer are learned.
+ *
+ * @module
+ */
+
+import { getChild, getChildren, Jid, type Node } from "../../binary/mod.ts";
+import { LruTtlCache } from "../../store/mod.ts";
+import type { ClientCore } from "../core.ts";
+import type { Devices } from "./devices.ts";
+import type { AddressingMode } from "./message_info.ts";
+
+/** One member of a group. */
+export interface GroupParticipant {
+  /** The member as the group addresses it (a phone-number or LID user JID). */
+  jid: Jid;
+  /** The member's phone-number JID, when known. */
+  phoneNumber?: Jid;
+  /** The member's LID, when known. */
+  lid?: Jid;
+  /** Admin or super admin. */
+  isAdmin: boolean;
+  /** The group's creator/super admin. */
+  isSuperAdmin: boolean;
+}
+
+/** What the client knows of a group. */
+export interface GroupInfo {
+  /** The group JID. */
+  jid: Jid;
+  /** The subject (name). */
+  subject: string;
+  /** How participants are addressed. */
+  addressingMode?: AddressingMode;
+  /** The members. */
+  participants: GroupParticipant[];
+  /** The creator, when given. */
+  creator?: Jid;
+  /** Creation time, when given. */
+  created?: Date;
+}
+
+/** Parses a `<group>` node. */
+export function parseGroupNode(node: Node): GroupInfo {
+  const id = node.attrs.id ?? "";
+  const jid = id.includes("@") ? Jid.parse(id) : Jid.group(id);
+  const mode = node.attrs.addressing_mode;
+  const participants: GroupParticipant[] = [];
+  for (const p of getChildren(node, "participant")) {
+    const pj = p.attrs.jid ? Jid.tryParse(p.attrs.jid) : undefined;
+    if (!pj) continue;
+    const type = p.attrs.type ?? "";
+    const participant: GroupParticipant = {
+      jid: pj.toNonAd(),
+      isAdmin: type === "admin" || type === "superadmin",
+      isSuperAdmin: type === "superadmin",
+    };
+    if (pj.isLid()) {
+      participant.lid = participant.jid;
+      const pn = p.attrs.phone_number ? Jid.tryParse(p.attrs.phone_number) : undefined;
+      if (pn) participant.phoneNumber = pn.toNonAd();
+    } else {
+      participant.phoneNumber = participant.jid;
+      const lid = p.attrs.lid ? Jid.tryParse(p.attrs.lid) : undefined;
+      if (lid) participant.lid = lid.toNonAd();
+    }
+    participants.push(participant);
+  }
+  const creation = Number(node.attrs.creation);
+  return {
+    jid,
+    subject: node.attrs.subject ?? "",
+    addressingMode: mode === "lid" || mode === "pn" ? mode : undefined,
+    participants,
+    creator: node.attrs.creator ? Jid.tryParse(node.attrs.creator) : undefined,
+    created: Number.isFinite(creation) && creation > 0 ? new Date(creation * 1000) : undefined,
+  };
+}
+
+/** Cached group metadata. */
+export class Groups {
+  readonly #core: ClientCore;
+  readonly #devices: Devices;
+  readonly #cache = new LruTtlCache<string, GroupInfo>({ maxEntries: 250, ttlMs: 3_600_000 });
+
+  /** Creates the cache. */
+  constructor(core: ClientCore, devices: Devices) {
+    this.#core = core;
+    this.#devices = devices;
+  }
+
+  /** Group metadata, from the cache or the server. */
+  async get(group: Jid): Promise<GroupInfo> {
+    const cached = this.#cache.get(group.toString());
+    if (cached) return cached;
+    return await this.fetch(group);
+  }
+
+  /** Group metadata from the server (refreshing the cache). */
+  async fetch(group: Jid): Promise<GroupInfo> {
+    const res = await this.#core.query({
+      namespace: "w:g2",
+      type: "get",
+      to: group,
+      content: [{ tag: "query", attrs: { request: "interactive" } }],
+    });
+    const node = getChild(res, "group");
+    if (!node) throw new Error(`the server's answer about ${group} has no <group>`);
+    const info = parseGroupNode(node);
+    for (const p of info.participants) {
+      if (p.lid && p.phoneNumber) await this.#devices.learnMapping(p.lid, p.phoneNumber, "usync");
+    }
+    this.#cache.set(group.toString(), info);
+    return info;
+  }
+
+  /** Drops a group from the cache (membership changed). */
+  invalidate(group: Jid): void {
+    this.#cache.delete(group.toString());
+  }
+}

@@ -1,0 +1,347 @@
+/**
+ * Sending: a `Message` becomes one `<message>` stanza encrypted for every device that must get it.
+ *
+ * - 1:1: every device of the recipient plus our own other devices (which get the message wrapped in a
+ *   `DeviceSentMessage` naming the chat), each as `pkmsg` (new session from a fetched prekey bundle, with
+ *   our `<device-identity>` attached) or `msg`.
+ * - Groups: one sender-key message (`skmsg`) for everyone, plus a `SenderKeyDistributionMessage` sent 1:1
+ *   to each member device that has not received our current sender key yet (tracked per group).
+ *
+ * Shapes from whatsmeow send.go (sendDM, sendGroup, prepareMessageNode, encryptMessageForDevices).
+ *
+ * @module
+ */
+
+import { Jid, type Node, type NodeInput } from "../../binary/mod.ts";
+import { randomBytes } from "../../crypto/mod.ts";
+import { ADVSignedDeviceIdentity, Message, ProtocolMessageType } from "../../proto/mod.ts";
+import {
+  createSenderKeyDistributionMessage,
+  encryptMessages,
+  groupEncrypt,
+  type KeyedMutex,
+  padMessage,
+  processPreKeyBundle,
+  senderKeyName,
+  type SignalContext,
+  SignalError,
+} from "../../signal/mod.ts";
+import type { ClientCore } from "../core.ts";
+import { BundleError, fetchPreKeyBundles } from "./bundles.ts";
+import type { Devices } from "./devices.ts";
+import type { GroupInfo, Groups } from "./groups.ts";
+
+/** Options for `sendMessage`. */
+export interface SendOptions {
+  /** Use this message id instead of a generated one. */
+  id?: string;
+  /** Extra child nodes added to the `<message>` stanza. */
+  extraNodes?: NodeInput[];
+  /** How long to wait for the server's ack (default: the IQ timeout, 60 s). */
+  timeoutMs?: number;
+  /** Cancels waiting for the ack (the stanza may already be sent). */
+  signal?: AbortSignal;
+}
+
+/** What the server confirmed about a sent message. */
+export interface SendResult {
+  /** The message id. */
+  id: string;
+  /** The server's timestamp for it. */
+  timestamp: Date;
+}
+
+/** Sending failed; `code` is the server's error code when it refused the message. */
+export class SendError extends Error {
+  /** The server's error code, or 0 for a local failure. */
+  readonly code: number;
+  /** Creates the error. */
+  constructor(message: string, code = 0, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "SendError";
+    this.code = code;
+  }
+}
+
+/** A new message id in WhatsApp Web's format (`3EB0` followed by 18 upper-case hex digits). */
+export function generateMessageId(): string {
+  return "3EB0" + randomBytes(9).toHex().toUpperCase();
+}
+
+/** The stanza `type` WhatsApp uses for a message kind. */
+export function messageStanzaType(message: Message): string {
+  const inner = message.ephemeralMessage?.message ?? message.viewOnceMessage?.message ??
+    message.viewOnceMessageV2?.message ?? message.documentWithCaptionMessage?.message;
+  if (inner) return messageStanzaType(inner);
+  if (message.reactionMessage || message.encReactionMessage) return "reaction";
+  if (
+    message.pollCreationMessage || message.pollCreationMessageV2 || message.pollCreationMessageV3 ||
+    message.pollUpdateMessage
+  ) {
+    return "poll";
+  }
+  if (mediaTypeOf(message)) return "media";
+  return "text";
+}
+
+/** The `mediatype` attribute for media messages, or empty. */
+export function mediaTypeOf(message: Message): string {
+  if (message.imageMessage) return "image";
+  if (message.stickerMessage) return "sticker";
+  if (message.documentMessage) return "document";
+  if (message.audioMessage) return message.audioMessage.ptt ? "ptt" : "audio";
+  if (message.videoMessage) return message.videoMessage.gifPlayback ? "gif" : "video";
+  if (message.contactMessage) return "vcard";
+  if (message.contactsArrayMessage) return "contact_array";
+  if (message.locationMessage) return "location";
+  if (message.liveLocationMessage) return "livelocation";
+  return "";
+}
+
+/** The `edit` stanza attribute: `1` for an edit, `7` for a sender revoke, `8` for an admin revoke. */
+export function editAttribute(message: Message, own: Jid): string | undefined {
+  const pm = message.protocolMessage;
+  if (pm?.type === ProtocolMessageType.MESSAGE_EDIT) return "1";
+  if (pm?.type === ProtocolMessageType.REVOKE) {
+    const participant = pm.key?.participant;
+    return participant && Jid.tryParse(participant)?.user !== own.user && !pm.key?.fromMe ? "8" : "7";
+  }
+  if (message.editedMessage) return "1";
+  return undefined;
+}
+
+/** What the send pipeline needs from the messaging composition. */
+export interface SendContext {
+  /** The client core. */
+  core: ClientCore;
+  /** Device lists and addresses. */
+  devices: Devices;
+  /** Group metadata. */
+  groups: Groups;
+  /** Per-address locks shared with the receive path. */
+  locks: KeyedMutex;
+  /** Signal context for this device. */
+  signal(): SignalContext;
+  /** Waits for the server's `<ack class="message">` for an id. */
+  waitForAck(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Node>;
+  /** Reports an identity change we accepted. */
+  identityChanged(address: string): void;
+}
+
+/** An encrypted copy for one device. */
+export interface DeviceCiphertext {
+  /** The device's wire JID (as it goes in `<to jid>`). */
+  jid: Jid;
+  /** `pkmsg` or `msg`. */
+  type: "pkmsg" | "msg";
+  /** The ciphertext. */
+  ciphertext: Uint8Array;
+}
+
+/**
+ * Encrypts `plaintextFor(device)` for every device, creating sessions from fetched bundles where there
+ * are none. Devices that cannot be reached (no bundle, refused) are skipped and logged.
+ */
+export async function encryptForDevices(
+  ctx: SendContext,
+  devices: readonly Jid[],
+  plaintextFor: (device: Jid) => Uint8Array,
+): Promise<DeviceCiphertext[]> {
+  if (!devices.length) return [];
+  const log = ctx.core.log.child("Client/Send");
+  const signal = ctx.signal();
+  const addresses = new Map<string, Jid>();
+  for (const device of devices) addresses.set(await ctx.devices.sessionAddress(device), device);
+  return await ctx.locks.withLocks([...addresses.keys()], async () => {
+    const sessions = await ctx.core.store.loadSessions([...addresses.keys()]);
+    const missing = [...addresses].filter(([address]) => !sessions.get(address)?.hasCurrentState);
+    if (missing.length) {
+      const bundles = await fetchPreKeyBundles(ctx.core, missing.map(([, jid]) => jid));
+      for (const [address, jid] of missing) {
+        const bundle = bundles.get(jid.toString());
+        if (!bundle || bundle instanceof BundleError) {
+          log.warn(`cannot reach ${jid}: ${bundle?.message ?? "no bundle"}`);
+          addresses.delete(address);
+          continue;
+        }
+        try {
+          await processWithTrust(ctx, signal, address, bundle);
+        } catch (e) {
+          log.warn(`cannot start a session with ${jid}`, { error: e });
+          addresses.delete(address);
+        }
+      }
+    }
+    const entries: [string, Uint8Array][] = [];
+    for (const [address, jid] of addresses) entries.push([address, padMessage(plaintextFor(jid))]);
+    const { messages, errors } = await encryptMessages(signal, entries);
+    for (const [address, error] of errors) log.warn(`encryption for ${address} failed`, { error });
+    const out: DeviceCiphertext[] = [];
+    for (const [address, jid] of addresses) {
+      const m = messages.get(address);
+      if (m) out.push({ jid, type: m.type, ciphertext: m.ciphertext });
+    }
+    return out;
+  });
+}
+
+async function processWithTrust(
+  ctx: SendContext,
+  signal: SignalContext,
+  address: string,
+  bundle: Parameters<typeof processPreKeyBundle>[2],
+): Promise<void> {
+  try {
+    await processPreKeyBundle(signal, address, bundle);
+  } catch (e) {
+    // WhatsApp accepts a changed identity (it shows "security code changed"); do the same and say so.
+    if (!(e instanceof SignalError) || e.code !== "untrusted_identity") throw e;
+    await ctx.core.store.saveIdentity(address, bundle.identityKey);
+    ctx.identityChanged(address);
+    await processPreKeyBundle(signal, address, bundle);
+  }
+}
+
+/** `<participants><to jid><enc/></to>...</participants>` for a set of device ciphertexts. */
+export function participantsNode(
+  items: readonly DeviceCiphertext[],
+  encAttrs: Record<string, string>,
+): NodeInput {
+  return {
+    tag: "participants",
+    attrs: {},
+    content: items.map((item) => ({
+      tag: "to",
+      attrs: { jid: item.jid },
+      content: [encNode(item.type, item.ciphertext, encAttrs)],
+    })),
+  };
+}
+
+/** One `<enc v="2" type>` node. */
+export function encNode(type: string, ciphertext: Uint8Array, extra: Record<string, string> = {}): NodeInput {
+  return { tag: "enc", attrs: { v: "2", type, ...extra }, content: ciphertext };
+}
+
+/** `<device-identity>` with our signed account identity. */
+export function deviceIdentityNode(core: ClientCore): NodeInput | undefined {
+  const account = core.device.account;
+  return account
+    ? { tag: "device-identity", attrs: {}, content: ADVSignedDeviceIdentity.encode(account) }
+    : undefined;
+}
+
+function encAttributesFor(message: Message, forOwnDevices: boolean): Record<string, string> {
+  const attrs: Record<string, string> = {};
+  const media = mediaTypeOf(message);
+  if (media && forOwnDevices) attrs.mediatype = media;
+  if (message.reactionMessage || message.pollUpdateMessage || editAttributeIsSet(message)) {
+    attrs["decrypt-fail"] = "hide";
+  }
+  return attrs;
+}
+
+function editAttributeIsSet(message: Message): boolean {
+  return message.protocolMessage?.type === ProtocolMessageType.MESSAGE_EDIT ||
+    message.editedMessage !== undefined;
+}
+
+/** Our own identities (PN and LID, with device). */
+function own(core: ClientCore): { pn: Jid; lid?: Jid } {
+  const pn = core.device.pn;
+  if (!pn) throw new SendError("not paired: there is no account to send from");
+  return { pn, lid: core.device.lid };
+}
+
+/** Sends `message` to a user or group and waits for the server's ack. */
+export async function sendMessage(
+  ctx: SendContext,
+  to: Jid,
+  message: Message,
+  options: SendOptions = {},
+): Promise<SendResult> {
+  const me = own(ctx.core);
+  const id = options.id ?? generateMessageId();
+  const plaintext = Message.encode(message);
+  const attrs: Record<string, string | Jid> = { id, to, type: messageStanzaType(message) };
+  const edit = editAttribute(message, me.pn);
+  if (edit) attrs.edit = edit;
+  const content: NodeInput[] = [];
+  let includeIdentity = false;
+  let skdmDevices: Jid[] = [];
+  let group: GroupInfo | undefined;
+  if (to.isGroup()) {
+    group = await ctx.groups.get(to);
+    if (group.addressingMode) attrs.addressing_mode = group.addressingMode;
+    const members = await ctx.devices.getDevices([...group.participants.map((p) => p.jid), me.pn.toNonAd()]);
+    const others = members.filter((d) => !(d.user === me.pn.user && d.device === me.pn.device));
+    const name = senderKeyName(to.toString(), (me.lid ?? me.pn).toSignalAddress());
+    const signal = ctx.signal();
+    const { skdm, skmsg } = await ctx.locks.withLock(`sender-key:${name}`, async () => ({
+      skdm: await createSenderKeyDistributionMessage(signal, name),
+      skmsg: await groupEncrypt(signal, name, padMessage(plaintext)),
+    }));
+    const have = new Set(await ctx.core.store.getSkdmRecipients(to.toString()));
+    skdmDevices = others.filter((d) => !have.has(d.toString()));
+    if (skdmDevices.length) {
+      const skdmPlaintext = Message.encode({
+        senderKeyDistributionMessage: { groupId: to.toString(), axolotlSenderKeyDistributionMessage: skdm },
+      });
+      const encrypted = await encryptForDevices(ctx, skdmDevices, () => skdmPlaintext);
+      skdmDevices = encrypted.map((e) => e.jid);
+      includeIdentity ||= encrypted.some((e) => e.type === "pkmsg");
+      if (encrypted.length) content.push(participantsNode(encrypted, {}));
+    }
+    const skAttrs: Record<string, string> = {};
+    const media = mediaTypeOf(message);
+    if (media) skAttrs.mediatype = media;
+    content.push(encNode("skmsg", skmsg, skAttrs));
+  } else {
+    const recipient = to.toNonAd();
+    const devices = (await ctx.devices.getDevices([recipient, me.pn.toNonAd()]))
+      .filter((d) => !(d.user === me.pn.user && d.device === me.pn.device));
+    if (!devices.some((d) => d.user === recipient.user)) {
+      throw new SendError(`${recipient} has no devices the server knows of (not on WhatsApp?)`, 404);
+    }
+    let dsm: Uint8Array | undefined;
+    const ownUser = (d: Jid) => d.user === me.pn.user || d.user === me.lid?.user;
+    const encrypted = await encryptForDevices(ctx, devices, (d) => {
+      if (!ownUser(d)) return plaintext;
+      dsm ??= Message.encode({
+        deviceSentMessage: { destinationJid: recipient.toString(), message },
+        messageContextInfo: message.messageContextInfo,
+      });
+      return dsm;
+    });
+    if (!encrypted.some((e) => e.jid.user === recipient.user)) {
+      throw new SendError(`could not encrypt for any device of ${recipient}`);
+    }
+    includeIdentity = encrypted.some((e) => e.type === "pkmsg");
+    content.push(participantsNode(encrypted, encAttributesFor(message, true)));
+  }
+  if (includeIdentity) {
+    const identity = deviceIdentityNode(ctx.core);
+    if (identity) content.push(identity);
+  }
+  if (options.extraNodes) content.push(...options.extraNodes);
+  const ackWait = ctx.waitForAck(id, options.timeoutMs ?? ctx.core.timings.iqTimeoutMs, options.signal);
+  try {
+    await ctx.core.sendNode({ tag: "message", attrs, content });
+  } catch (e) {
+    ackWait.catch(() => {});
+    throw new SendError(`could not send message ${id}: ${(e as Error).message}`, 0, { cause: e });
+  }
+  const ack = await ackWait;
+  if (ack.attrs.error) {
+    throw new SendError(
+      `the server refused message ${id} (error ${ack.attrs.error})`,
+      Number(ack.attrs.error) || 0,
+    );
+  }
+  if (to.isGroup() && skdmDevices.length) {
+    await ctx.core.store.addSkdmRecipients(to.toString(), skdmDevices.map((d) => d.toString()));
+  }
+  await ctx.core.store.storeSentMessage(to.toNonAd().toString(), id, plaintext);
+  const t = Number(ack.attrs.t);
+  return { id, timestamp: Number.isFinite(t) && t > 0 ? new Date(t * 1000) : new Date() };
+}
