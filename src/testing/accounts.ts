@@ -2,7 +2,7 @@
  * FakeWhatsApp's account registry: accounts (a phone number, a LID, the account identity key the phone
  * signs companions with) and their devices (device 0 is the phone, companions get ids from 1 on), with
  * the keys each device registered: Noise static key (checked at login), identity, registration id,
- * signed prekey and one-time prekeys.
+ * signed prekey and one-time prekeys. Device 0 (the phone) exists once `VirtualPhone.client()` made it.
  *
  * @module
  */
@@ -54,8 +54,15 @@ export interface Account {
   nextDeviceId: number;
   /** The next ADV key index. */
   nextKeyIndex: number;
-  /** Push name. */
+  /** Push name (updated from the `pushName` of a device's ClientPayload when it logs in). */
   pushName: string;
+  /**
+   * Phone numbers of the accounts this one exchanged messages with (filled by message routing). An
+   * identity change of one of this account's devices is announced to their devices.
+   */
+  contacts: Set<string>;
+  /** When the device list last changed, in seconds (usync's `<key-index-list ts>`). */
+  deviceListTs: number;
 }
 
 /** The phone-number JID of a device. */
@@ -86,6 +93,8 @@ export class AccountRegistry {
         nextDeviceId: 1,
         nextKeyIndex: 1,
         pushName: `Phone ${phone}`,
+        contacts: new Set(),
+        deviceListTs: Math.floor(Date.now() / 1000),
       };
       this.#byPhone.set(phone, account);
       this.#byLid.set(account.lid, account);
@@ -108,6 +117,12 @@ export class AccountRegistry {
     const account = this.byJid(jid);
     const device = account?.devices.get(jid.device);
     return account && device ? { account, device } : undefined;
+  }
+
+  /** The phone-number JID of the device a PN or LID device JID names (`undefined` for unknown accounts). */
+  pnDevice(jid: Jid): Jid | undefined {
+    const account = this.byJid(jid);
+    return account ? devicePn(account, jid.device) : undefined;
   }
 
   /** Every account. */

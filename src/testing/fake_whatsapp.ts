@@ -2,7 +2,9 @@
  * FakeWhatsApp: a local server that speaks WhatsApp Web's real protocol (Noise XX with its own
  * certificate root, binary nodes, ADV pairing, Signal keys) so wadeno can be run and tested end to end
  * on one machine without a phone. It keeps accounts and their devices, pairs companions by QR code or
- * pair code through virtual phones, checks logins, stores prekeys, answers pings, and injects faults.
+ * pair code through virtual phones, checks logins, stores and hands out prekeys, lists devices (usync),
+ * keeps groups, routes messages and receipts between devices (live, or through per-device offline
+ * queues flushed at the next login), runs virtual devices as real clients, and injects faults.
  *
  * @example
  * ```ts ignore
@@ -10,6 +12,7 @@
  * await using wa = await FakeWhatsApp.start();
  * const phone = wa.phone("15551234567");
  * // new Client({ url: wa.url, trustedRoot: wa.rootPublicKey, ... }); phone.scanQr(code)
+ * const primary = await phone.client(); // the phone's own device 0, a real logged-in Client
  * ```
  *
  * @module
@@ -20,10 +23,18 @@ import { generateKeyPair, type KeyPair, randomBytes } from "../crypto/mod.ts";
 import { issueCertChain } from "../noise/mod.ts";
 import { createLogger, type Logger } from "../logger.ts";
 import { type Account, AccountRegistry, deviceLid, devicePn, type ServerDevice } from "./accounts.ts";
+import { DeliveryRouter } from "./delivery.ts";
+import { type FakeWhatsAppFaults, ServerFaults } from "./faults.ts";
+import { type CreateGroupOptions, type GroupParticipant, GroupRegistry } from "./groups.ts";
 import { ServerConnection } from "./server_connection.ts";
 import { handleServerIq } from "./server_iq.ts";
+import { handleClientMessage } from "./server_messages.ts";
 import { ServerPairing } from "./server_pairing.ts";
+import { handleClientAck, handleClientReceipt } from "./server_receipts.ts";
 import { VirtualPhone } from "./virtual_phone.ts";
+import { virtualClientLogger } from "./virtual_device.ts";
+
+export type { FakeWhatsAppFaults } from "./faults.ts";
 
 /** Options for {@linkcode FakeWhatsApp.start}. */
 export interface FakeWhatsAppOptions {
@@ -31,15 +42,18 @@ export interface FakeWhatsAppOptions {
   port?: number;
   /** Logger for `FakeWA/*` targets; silent by default. */
   logger?: Logger;
+  /**
+   * Logger for the virtual devices' clients (`phone.client()`, `phone.addCompanion()`); by default
+   * silent unless the `WADENO_LOG` environment variable is set.
+   */
+  clientLogger?: Logger;
 }
 
-/** Server-wide fault switches for tests. */
-export interface FakeWhatsAppFaults {
-  /** Answer no keepalive pings (`w:p`), so clients detect a dead socket. */
-  ignorePings: boolean;
-  /** Refuse new WebSocket connections (HTTP 503). */
-  refuseConnections: boolean;
-}
+/**
+ * Observes stanzas clients send to the server (after the handshake): `device` is the sender's
+ * phone-number device JID once it logged in.
+ */
+export type StanzaObserver = (node: Node, device: Jid | undefined) => void;
 
 /** A pending server-to-client IQ awaiting its response. */
 interface PendingServerIq {
@@ -51,10 +65,16 @@ interface PendingServerIq {
 export class FakeWhatsApp implements AsyncDisposable {
   /** The accounts and their devices. */
   readonly accounts: AccountRegistry = new AccountRegistry();
+  /** Offline queues and live delivery of routed stanzas. */
+  readonly delivery: DeliveryRouter = new DeliveryRouter(this);
   /** Fault switches. */
-  readonly faults: FakeWhatsAppFaults = { ignorePings: false, refuseConnections: false };
+  readonly faults: FakeWhatsAppFaults = new ServerFaults(this.delivery);
+  /** The groups. */
+  readonly groups: GroupRegistry = new GroupRegistry(this.accounts);
   /** Logger. */
   readonly log: Logger;
+  /** Logger of the virtual devices' clients. */
+  readonly clientLogger: Logger;
   /** The pairing flows (QR and pair code). */
   readonly pairing: ServerPairing;
   readonly #root: KeyPair;
@@ -68,9 +88,11 @@ export class FakeWhatsApp implements AsyncDisposable {
   readonly #pendingIqs = new Map<string, PendingServerIq>();
   readonly #phones = new Map<string, VirtualPhone>();
   readonly #pending = new Set<Promise<unknown>>();
+  readonly #observers = new Set<StanzaObserver>();
 
-  private constructor(log: Logger) {
+  private constructor(log: Logger, clientLogger: Logger) {
     this.log = log;
+    this.clientLogger = clientLogger;
     this.#root = generateKeyPair();
     this.#static = generateKeyPair();
     this.#certChain = issueCertChain({ root: this.#root, serverStatic: this.#static.publicKey }).certChain;
@@ -79,7 +101,10 @@ export class FakeWhatsApp implements AsyncDisposable {
 
   /** Starts a server on 127.0.0.1 (a free port unless one is given). */
   static start(options: FakeWhatsAppOptions = {}): Promise<FakeWhatsApp> {
-    const wa = new FakeWhatsApp(options.logger ?? createLogger({ filter: "off", sink: () => {} }));
+    const wa = new FakeWhatsApp(
+      options.logger ?? createLogger({ filter: "off", sink: () => {} }),
+      options.clientLogger ?? virtualClientLogger(),
+    );
     const { promise, resolve } = Promise.withResolvers<void>();
     wa.#server = Deno.serve({
       hostname: "127.0.0.1",
@@ -116,10 +141,84 @@ export class FakeWhatsApp implements AsyncDisposable {
     return phone;
   }
 
-  /** The live connection of a device, if it is logged in. */
+  /** The live connection of a device (PN or LID device JID), if it is logged in. */
   connectionOf(device: Jid): ServerConnection | undefined {
-    const conn = this.#byDevice.get(devicePn(this.accounts.byJid(device)!, device.device).toString());
+    const pn = this.accounts.pnDevice(device);
+    const conn = pn && this.#byDevice.get(pn.toString());
     return conn && !conn.isClosed ? conn : undefined;
+  }
+
+  /**
+   * Resolves once the server has no live connection for `device` (at once when it has none). Use it
+   * after `client.disconnect()` before routing stanzas that must land in the offline queue.
+   */
+  async waitForOffline(device: Jid, options: { signal?: AbortSignal } = {}): Promise<void> {
+    const { signal } = options;
+    for (let conn = this.connectionOf(device); conn; conn = this.connectionOf(device)) {
+      signal?.throwIfAborted();
+      const aborted = Promise.withResolvers<never>();
+      const onAbort = () => aborted.reject(signal!.reason);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      try {
+        await Promise.race([conn.closed, aborted.promise]);
+      } finally {
+        signal?.removeEventListener("abort", onAbort);
+      }
+    }
+  }
+
+  // ---- groups ---------------------------------------------------------------------------------
+
+  /**
+   * Creates a group (id `120363…@g.us`) with the creator as superadmin and returns its JID. Members
+   * given by phone number get accounts when they have none; LID members must be known.
+   *
+   * @example
+   * ```ts ignore
+   * const group = wa.createGroup({ creator: alice.jid, participants: [bob.jid], subject: "Lunch" });
+   * wa.groupParticipants(group).map((p) => p.role); // ["superadmin", "member"]
+   * ```
+   */
+  createGroup(options: CreateGroupOptions): Jid {
+    return this.groups.create(options).jid;
+  }
+
+  /** The members of a group with their PN, LID and role (empty for an unknown group). */
+  groupParticipants(group: Jid): GroupParticipant[] {
+    return this.groups.participants(group);
+  }
+
+  // ---- observing ------------------------------------------------------------------------------
+
+  /** Calls `observer` for every stanza a client sends; returns a function that stops it. */
+  onStanza(observer: StanzaObserver): () => void {
+    this.#observers.add(observer);
+    return () => void this.#observers.delete(observer);
+  }
+
+  /**
+   * Resolves with the next stanza a client sends that `filter` accepts (for example the client's `<ack>`
+   * of a delivered message); rejects with the signal's reason.
+   */
+  waitForStanza(
+    filter: (node: Node, device: Jid | undefined) => boolean,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<Node> {
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const { promise, resolve, reject } = Promise.withResolvers<Node>();
+    const onAbort = () => {
+      off();
+      reject(signal!.reason);
+    };
+    const off = this.onStanza((node, device) => {
+      if (!filter(node, device)) return;
+      off();
+      signal?.removeEventListener("abort", onAbort);
+      resolve(node);
+    });
+    signal?.addEventListener("abort", onAbort, { once: true });
+    return promise;
   }
 
   // ---- faults ---------------------------------------------------------------------------------
@@ -218,7 +317,8 @@ export class FakeWhatsApp implements AsyncDisposable {
     }
     conn.device = pn;
     this.#byDevice.set(pn.toString(), conn);
-    await conn.send({
+    if (info.payload.pushName) account.pushName = info.payload.pushName;
+    const sent = await conn.send({
       tag: "success",
       attrs: {
         t: String(Math.floor(Date.now() / 1000)),
@@ -227,9 +327,25 @@ export class FakeWhatsApp implements AsyncDisposable {
         props: "1",
       },
     });
+    if (sent) await this.delivery.flushOffline(conn, pn);
   }
 
   #onNode(conn: ServerConnection, node: Node): void {
+    for (const observer of [...this.#observers]) {
+      try {
+        observer(node, conn.device);
+      } catch (e) {
+        this.log.child("FakeWA/Recv").warn("a stanza observer failed", { error: e });
+      }
+    }
+    switch (node.tag) {
+      case "message":
+        return handleClientMessage(this, conn, node);
+      case "receipt":
+        return handleClientReceipt(this, conn, node);
+      case "ack":
+        return handleClientAck(conn, node);
+    }
     if (node.tag === "iq" && (node.attrs.type === "result" || node.attrs.type === "error")) {
       const key = `${conn.id}:${node.attrs.id}`;
       const pending = this.#pendingIqs.get(key);
@@ -272,6 +388,7 @@ export class FakeWhatsApp implements AsyncDisposable {
   registerDevice(account: Account, device: Omit<ServerDevice, "id">): ServerDevice {
     const record: ServerDevice = { ...device, id: account.nextDeviceId++ };
     account.devices.set(record.id, record);
+    account.deviceListTs = Math.floor(Date.now() / 1000);
     return record;
   }
 
@@ -282,10 +399,12 @@ export class FakeWhatsApp implements AsyncDisposable {
     return p;
   }
 
-  /** Closes every connection and stops listening. */
+  /** Disconnects the virtual devices' clients, closes every connection and stops listening. */
   async stop(): Promise<void> {
+    await Promise.allSettled([...this.#phones.values()].map((phone) => phone.stop()));
     for (const conn of [...this.#connections]) conn.close();
     this.pairing.stop();
+    this.delivery.stop();
     this.#abort.abort();
     await this.#server?.finished;
     await Promise.allSettled([...this.#pending]);

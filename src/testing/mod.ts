@@ -16,11 +16,33 @@
  * @module
  */
 
-export { FakeWhatsApp, type FakeWhatsAppFaults, type FakeWhatsAppOptions } from "./fake_whatsapp.ts";
+export { FakeWhatsApp, type FakeWhatsAppOptions, type StanzaObserver } from "./fake_whatsapp.ts";
+export { type FakeWhatsAppFaults, ServerFaults } from "./faults.ts";
+export {
+  type Delivery,
+  type DeliveryDrop,
+  type DeliveryFilter,
+  type DeliveryHold,
+  DeliveryRouter,
+  type ReleaseOptions,
+  type RoutedStanza,
+} from "./delivery.ts";
+export {
+  type CreateGroupOptions,
+  type GroupAddressingMode,
+  GroupError,
+  type GroupParticipant,
+  GroupRegistry,
+  type GroupRole,
+  type ServerGroup,
+} from "./groups.ts";
+export { ACK_LOG_SIZE } from "./server_receipts.ts";
+export { LOW_PREKEY_COUNT } from "./server_prekeys.ts";
 export { VirtualPhone } from "./virtual_phone.ts";
 export type { PairedDevice, PhonePairOptions } from "./server_pairing.ts";
 export { type Account, AccountRegistry, type ServerDevice, type ServerSignedPreKey } from "./accounts.ts";
 export { type ConnectionInfo, ServerConnection } from "./server_connection.ts";
 export { QR_REF_COUNT, ServerPairing } from "./server_pairing.ts";
 export type { KeyPair } from "../crypto/mod.ts";
+export type { Client } from "../client/client.ts";
 export type { ClientPayload } from "../proto/mod.ts";

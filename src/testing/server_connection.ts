@@ -34,6 +34,8 @@ export class ServerConnection {
   pairing: unknown;
   /** Handshake result. */
   info: ConnectionInfo | undefined;
+  /** The last `<ack>` stanzas the client sent on this connection, oldest first (bounded). */
+  readonly acks: Node[] = [];
 
   /** Wraps an accepted WebSocket. */
   constructor(id: number, ws: WebSocket, log: Logger) {

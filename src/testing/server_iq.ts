@@ -1,32 +1,32 @@
 /**
- * FakeWhatsApp's answers to client IQs: keepalive pings (`w:p`), `passive`, prekeys (`encrypt`: count,
- * upload, key-bundle digest), device removal and pair-code stages (`md`). Anything else gets a 501.
+ * FakeWhatsApp's answers to client IQs: keepalive pings (`w:p`), `passive`, prekeys (`encrypt`, see
+ * server_prekeys.ts), device lists (`usync`), group metadata (`w:g2`, see groups.ts), device removal and
+ * pair-code stages (`md`). Anything else gets a 501.
+ *
+ * usync answers the device query (`<query><devices version="2"/>[<lid/>]</query>`) for PN and LID users:
+ *
+ * ```
+ * <usync sid mode context index last><list>
+ *   <user jid=USER>
+ *     <devices><device-list><device id="0"/><device id="N" key-index="K"/>...</device-list>
+ *       <key-index-list ts=T/></devices>
+ *     <lid val=LID_USER/>            (when the query asks for <lid/> and USER is a phone number)
+ *   </user>...
+ * </list></usync>
+ * ```
+ *
+ * Only registered devices are listed: device 0 exists once the phone's `client()` was started. Unknown
+ * users get `<devices><device-list/></devices>` and no `<lid>`.
  *
  * @module
  */
 
-import { childBytes, getChild, getChildren, type Node, type NodeInput } from "../binary/mod.ts";
-import { sha256 } from "../crypto/mod.ts";
-import type { ServerDevice } from "./accounts.ts";
+import { getChild, getChildren, Jid, type Node, type NodeInput } from "../binary/mod.ts";
 import { type FakeWhatsApp, iqError, iqResult } from "./fake_whatsapp.ts";
+import { groupIq } from "./groups.ts";
 import type { ServerConnection } from "./server_connection.ts";
-
-function readUint(bytes: Uint8Array | undefined): number {
-  let n = 0;
-  for (const b of bytes ?? []) n = n * 256 + b;
-  return n;
-}
-
-function uintBytes(n: number, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  for (let i = size - 1; i >= 0; i--, n = Math.floor(n / 256)) out[i] = n & 0xff;
-  return out;
-}
-
-/** The logged-in device of a connection, if any. */
-function loggedInDevice(wa: FakeWhatsApp, conn: ServerConnection): ServerDevice | undefined {
-  return conn.device ? wa.accounts.device(conn.device)?.device : undefined;
-}
+import { encryptIq } from "./server_prekeys.ts";
+import { parseJidAttr } from "./stanza_util.ts";
 
 /** Routes one client IQ to its handler and sends the answer. */
 export async function handleServerIq(wa: FakeWhatsApp, conn: ServerConnection, node: Node): Promise<void> {
@@ -40,6 +40,10 @@ export async function handleServerIq(wa: FakeWhatsApp, conn: ServerConnection, n
       return await reply(iqResult(node));
     case "encrypt":
       return await reply(encryptIq(wa, conn, node));
+    case "usync":
+      return await reply(usyncIq(wa, conn, node));
+    case "w:g2":
+      return await reply(groupIq(wa, conn, node));
     case "md":
       return await reply(await wa.pairing.handleMdIq(conn, node));
   }
@@ -47,67 +51,47 @@ export async function handleServerIq(wa: FakeWhatsApp, conn: ServerConnection, n
   await reply(iqError(node, 501, "feature-not-implemented"));
 }
 
-function encryptIq(wa: FakeWhatsApp, conn: ServerConnection, node: Node): NodeInput {
-  const device = loggedInDevice(wa, conn);
-  if (!device) return iqError(node, 401, "not-authorized");
-  if (node.attrs.type === "get" && getChild(node, "count")) {
-    return iqResult(node, [{ tag: "count", attrs: { value: String(device.preKeys.size) } }]);
-  }
-  if (node.attrs.type === "get" && getChild(node, "digest")) {
-    const ids = [...device.preKeys.keys()];
-    const hashInput = [
-      device.identityKey,
-      device.signedPreKey.publicKey,
-      device.signedPreKey.signature,
-      ...device.preKeys.values(),
-    ];
-    const total = new Uint8Array(hashInput.reduce((n, b) => n + b.length, 0));
-    hashInput.reduce((off, b) => (total.set(b, off), off + b.length), 0);
-    return iqResult(node, [{
-      tag: "digest",
-      attrs: {},
-      content: [
-        { tag: "registration", attrs: {}, content: uintBytes(device.registrationId, 4) },
-        { tag: "type", attrs: {}, content: new Uint8Array([5]) },
-        { tag: "identity", attrs: {}, content: device.identityKey },
-        {
-          tag: "skey",
-          attrs: {},
-          content: [
-            { tag: "id", attrs: {}, content: uintBytes(device.signedPreKey.keyId, 3) },
-            { tag: "value", attrs: {}, content: device.signedPreKey.publicKey },
-            { tag: "signature", attrs: {}, content: device.signedPreKey.signature },
-          ],
-        },
-        {
-          tag: "list",
-          attrs: {},
-          content: ids.map((id) => ({ tag: "id", attrs: {}, content: uintBytes(id, 3) })),
-        },
-        { tag: "hash", attrs: {}, content: sha256(total).subarray(0, 20) },
-      ],
-    }]);
-  }
-  if (node.attrs.type === "set" && getChild(node, "list")) {
-    const identity = childBytes(node, "identity");
-    const registration = childBytes(node, "registration");
-    const skey = getChild(node, "skey");
-    if (!identity || identity.length !== 32 || !registration || !skey) {
-      return iqError(node, 400, "bad-request");
+function usyncIq(wa: FakeWhatsApp, conn: ServerConnection, node: Node): NodeInput {
+  if (!conn.device) return iqError(node, 401, "not-authorized");
+  const usync = getChild(node, "usync");
+  const query = usync && getChild(usync, "query");
+  const list = usync && getChild(usync, "list");
+  if (node.attrs.type !== "get" || !usync || !query || !list) return iqError(node, 400, "bad-request");
+  const wantDevices = getChild(query, "devices") !== undefined;
+  const wantLid = getChild(query, "lid") !== undefined;
+  const users: NodeInput[] = [];
+  for (const user of getChildren(list, "user")) {
+    const jid = parseJidAttr(user.attrs.jid)?.toNonAd();
+    if (!jid) continue;
+    const account = jid.isPn() || jid.isLid() ? wa.accounts.byJid(jid) : undefined;
+    const content: NodeInput[] = [];
+    if (wantDevices) {
+      const ids = account ? [...account.devices.values()].sort((a, b) => a.id - b.id) : [];
+      const deviceList: NodeInput = {
+        tag: "device-list",
+        attrs: {},
+        content: ids.length
+          ? ids.map((d) => ({
+            tag: "device",
+            attrs: { id: String(d.id), "key-index": d.id === 0 ? undefined : String(d.keyIndex) },
+          }))
+          : undefined,
+      };
+      content.push({
+        tag: "devices",
+        attrs: {},
+        content: account
+          ? [deviceList, { tag: "key-index-list", attrs: { ts: String(account.deviceListTs) } }]
+          : [deviceList],
+      });
     }
-    device.identityKey = identity.slice();
-    device.registrationId = readUint(registration);
-    device.signedPreKey = {
-      keyId: readUint(childBytes(skey, "id")),
-      publicKey: childBytes(skey, "value")!.slice(),
-      signature: childBytes(skey, "signature")!.slice(),
-    };
-    for (const key of getChildren(getChild(node, "list")!, "key")) {
-      const id = readUint(childBytes(key, "id"));
-      const value = childBytes(key, "value");
-      if (value?.length === 32) device.preKeys.set(id, value.slice());
-    }
-    return iqResult(node);
+    if (wantLid && account && jid.isPn()) content.push({ tag: "lid", attrs: { val: Jid.lid(account.lid) } });
+    users.push({ tag: "user", attrs: { jid }, content });
   }
-  return iqError(node, 501, "feature-not-implemented");
+  const { sid, mode, context, index, last } = usync.attrs;
+  return iqResult(node, [{
+    tag: "usync",
+    attrs: { sid, mode, context, index, last },
+    content: [{ tag: "list", attrs: {}, content: users }],
+  }]);
 }

@@ -1,21 +1,28 @@
 /**
  * A virtual phone: the primary device of a FakeWhatsApp account. It links companions the way a real
  * phone does (scanning the QR code a companion shows, or taking a pair code), signing the companion's
- * identity with the account key, and it can unlink them again.
+ * identity with the account key, and it can unlink them again. Its own device 0, and extra companions
+ * of its account, run as real clients (`client()`, `addCompanion()`) that send and receive end-to-end
+ * encrypted messages through the server.
  *
  * @module
  */
 
 import type { Jid } from "../binary/mod.ts";
+import type { Client } from "../client/client.ts";
 import { type Account, deviceLid, devicePn, type ServerDevice } from "./accounts.ts";
 import type { FakeWhatsApp } from "./fake_whatsapp.ts";
 import type { PairedDevice, PhonePairOptions } from "./server_pairing.ts";
+import { startCompanionDevice, startPrimaryDevice } from "./virtual_device.ts";
 
 /** The phone of one account on a {@linkcode FakeWhatsApp}. */
 export class VirtualPhone {
   readonly #wa: FakeWhatsApp;
   /** The account this phone owns. */
   readonly account: Account;
+  #primary: Promise<Client> | undefined;
+  readonly #clients = new Set<Client>();
+  readonly #starting = new Set<Promise<unknown>>();
 
   /** Use `FakeWhatsApp.phone(number)`. */
   constructor(wa: FakeWhatsApp, account: Account) {
@@ -52,7 +59,59 @@ export class VirtualPhone {
     return this.#wa.track(this.#wa.pairing.enterPairCode(this.account, code, options));
   }
 
-  /** The companions linked to this account. */
+  /**
+   * The phone's own device 0 as a real, logged-in {@linkcode Client} (built on first call, then cached):
+   * its identity key is the account identity, and its login uploaded its prekeys, so other devices can
+   * fetch its bundle and message it. The client is disconnected by {@linkcode VirtualPhone.stop} (and
+   * `FakeWhatsApp.stop()`).
+   *
+   * @example
+   * ```ts ignore
+   * const phone = wa.phone("15551234567");
+   * const primary = await phone.client();
+   * primary.jid?.toString(); // "15551234567@s.whatsapp.net"
+   * ```
+   */
+  client(): Promise<Client> {
+    if (!this.#primary) {
+      const started = this.#start(() => startPrimaryDevice(this.#wa, this.account));
+      this.#primary = started;
+      started.catch(() => {
+        if (this.#primary === started) this.#primary = undefined;
+      });
+    }
+    return this.#primary;
+  }
+
+  /**
+   * Links one more companion device to this account (the next device id, a fresh identity signed by the
+   * account key) and returns it as a real, logged-in {@linkcode Client}. It shows up in
+   * {@linkcode VirtualPhone.linkedDevices} and is disconnected by {@linkcode VirtualPhone.stop}.
+   */
+  addCompanion(): Promise<Client> {
+    return this.#start(() => startCompanionDevice(this.#wa, this.account));
+  }
+
+  #start(make: () => Promise<Client>): Promise<Client> {
+    const started = make().then((client) => {
+      this.#clients.add(client);
+      return client;
+    });
+    const tracked = started.catch(() => {}).finally(() => this.#starting.delete(tracked));
+    this.#starting.add(tracked);
+    return started;
+  }
+
+  /** Disconnects every client this phone started (device 0 and added companions). */
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.#starting]);
+    const clients = [...this.#clients];
+    this.#clients.clear();
+    this.#primary = undefined;
+    await Promise.allSettled(clients.map((c) => c.disconnect()));
+  }
+
+  /** The companions linked to this account (every device but 0, including `addCompanion` ones). */
   linkedDevices(): ServerDevice[] {
     return [...this.account.devices.values()].filter((d) => d.id !== 0);
   }
@@ -65,6 +124,7 @@ export class VirtualPhone {
     const jid = devicePn(this.account, deviceId);
     const connected = this.#wa.connectionOf(jid) !== undefined;
     this.account.devices.delete(deviceId);
+    this.account.deviceListTs = Math.floor(Date.now() / 1000);
     if (connected) await this.#wa.sendStreamError(jid, "401", "device_removed");
   }
 }

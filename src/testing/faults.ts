@@ -1,0 +1,68 @@
+/**
+ * FakeWhatsApp's fault switches: what tests flip to make the server misbehave the ways the real one
+ * does (unanswered pings, refused sockets, late, reordered, lost or refused messages).
+ *
+ * @module
+ */
+
+import type { Jid } from "../binary/mod.ts";
+import type { DeliveryDrop, DeliveryFilter, DeliveryHold, DeliveryRouter } from "./delivery.ts";
+
+/** Server-wide fault switches for tests (`wa.faults`). */
+export interface FakeWhatsAppFaults {
+  /** Answer no keepalive pings (`w:p`), so clients detect a dead socket. */
+  ignorePings: boolean;
+  /** Refuse new WebSocket connections (HTTP 503). */
+  refuseConnections: boolean;
+  /**
+   * When set, every `<message>` a client sends is refused: acked with `error` set to this code and not
+   * routed (for the sender's error path). Default `undefined`.
+   */
+  messageAckError: number | undefined;
+  /**
+   * Holds every stanza routed to `device` (a PN or LID device JID; all devices when omitted) instead of
+   * sending or queueing it, even while the device is connected, until `release()` is called on the
+   * returned handle, which delivers them, optionally in reverse or random order. The sender is still
+   * acked at once, so a test can wait for the ack (or `whenHeld(n)`) and then release.
+   *
+   * @example
+   * ```ts ignore
+   * const hold = wa.faults.holdDelivery(receiver.jid);
+   * // ... send three messages, wait for their acks ...
+   * hold.release({ reorder: true }); // delivered newest first
+   * ```
+   */
+  holdDelivery(device?: Jid): DeliveryHold;
+  /**
+   * Drops the next routed stanza that matches `filter` (any stanza when omitted): it is neither sent
+   * nor queued, as if lost in transit, while the sender is still acked. For retry tests. The handle's
+   * `dropped` promise resolves with what was dropped.
+   */
+  dropNextDelivery(filter?: DeliveryFilter): DeliveryDrop;
+}
+
+/** The fault switches of one server, delegating the delivery faults to its router. */
+export class ServerFaults implements FakeWhatsAppFaults {
+  /** {@inheritDoc FakeWhatsAppFaults.ignorePings} */
+  ignorePings = false;
+  /** {@inheritDoc FakeWhatsAppFaults.refuseConnections} */
+  refuseConnections = false;
+  /** {@inheritDoc FakeWhatsAppFaults.messageAckError} */
+  messageAckError: number | undefined = undefined;
+  readonly #router: DeliveryRouter;
+
+  /** Creates the switches (all off) for a server's delivery router. */
+  constructor(router: DeliveryRouter) {
+    this.#router = router;
+  }
+
+  /** {@inheritDoc FakeWhatsAppFaults.holdDelivery} */
+  holdDelivery(device?: Jid): DeliveryHold {
+    return this.#router.hold(device);
+  }
+
+  /** {@inheritDoc FakeWhatsAppFaults.dropNextDelivery} */
+  dropNextDelivery(filter?: DeliveryFilter): DeliveryDrop {
+    return this.#router.dropNext(filter);
+  }
+}
