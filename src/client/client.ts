@@ -588,11 +588,12 @@ export class Client implements AsyncDisposable {
       this.#log.child("Client/Login").warn("ignoring <success> on a connection that is not paired");
       return;
     }
-    const lid = readSuccess(this.#core, node);
-    if (lid && !this.#device.lid?.equals(lid)) await this.#updateDevice((d) => void (d.lid = lid));
+    // Before any await: the server may send the offline backlog markers right behind <success>.
     this.#reconnectErrors = 0;
     this.#loggedIn = true;
     this.#messaging.loggedIn();
+    const lid = readSuccess(this.#core, node);
+    if (lid && !this.#device.lid?.equals(lid)) await this.#updateDevice((d) => void (d.lid = lid));
     this.#log.child("Client/Login").info(`logged in as ${this.#device.pn}`);
     await afterLogin(this.#core);
     if (this.#conn === conn && conn && !conn.closed) {

@@ -37,3 +37,30 @@ export {
   WHATSAPP_WEB_ORIGIN,
   WHATSAPP_WEB_SOCKET_URL,
 } from "./transport.ts";
+export type { MessageEvent, UndecryptableMessageEvent } from "./messaging/receive.ts";
+export { type MarkReadOptions, type ReceiptEvent, type ReceiptType } from "./messaging/receipts.ts";
+export type { OfflineSyncCompletedEvent, OfflineSyncPreviewEvent } from "./messaging/offline.ts";
+export { addressToJid, type IdentityChangeEvent } from "./messaging/messaging.ts";
+export type { AddressingMode, MessageInfo, MessageSource } from "./messaging/message_info.ts";
+export { type GroupInfo, type GroupMember } from "./messaging/groups.ts";
+export { generateMessageId, SendError, type SendOptions, type SendResult } from "./messaging/send.ts";
+export {
+  contactMessage,
+  disappearingTimerMessage,
+  editMessage,
+  getEdit,
+  getReaction,
+  getReplyTo,
+  getRevoke,
+  locationMessage,
+  messageKey,
+  messageText,
+  quoteContext,
+  type Quoted,
+  reactionMessage,
+  revokeMessage,
+  textMessage,
+  type TextOptions,
+  unwrapMessage,
+  vcard,
+} from "./messaging/builders.ts";

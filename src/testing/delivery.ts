@@ -4,11 +4,11 @@
  * offline queue, in order. At the next login the queue is flushed after `<success>` as
  * `<ib><offline_preview .../></ib>`, every queued stanza with `offline="1"`, then `<ib><offline count/></ib>`.
  *
- * Delivery is at most once: a stanza leaves the queue when it is handed to a live connection, not when
- * the client acks it. A stanza whose send fails because the connection already closed is queued again
- * (at the front during a flush, at the back for a live send), but one that was written to a socket the
- * client then dropped without reading is lost. Tests that take a device offline should wait for the
- * server to notice (`FakeWhatsApp.waitForOffline`) before routing to it.
+ * Delivery is at least once, as on the real server: a stanza that the client acknowledges (`message`,
+ * `receipt`, `notification`, `call`) stays in flight on its connection until the matching `<ack>`
+ * arrives; whatever is still unacknowledged when the connection closes goes back to the front of the
+ * device's queue, in order, and is redelivered at the next login. Clients therefore see a redelivery
+ * after a crash between processing and acking, and must (and wadeno does) handle it as a duplicate.
  *
  * The fault hooks live here too: held deliveries (`holdDelivery`) and dropped ones (`dropNextDelivery`).
  *
@@ -91,6 +91,9 @@ interface DropState {
   done: boolean;
 }
 
+/** Stanzas a client acknowledges with `<ack class=tag>`; only these are kept until acked. */
+const ACKED_TAGS: ReadonlySet<string> = new Set(["message", "receipt", "notification", "call"]);
+
 /** Counts what an offline flush carries, for `<offline_preview>`. */
 function previewCounts(
   queue: readonly Delivery[],
@@ -115,6 +118,10 @@ export class DeliveryRouter {
   readonly #ready = new WeakSet<ServerConnection>();
   readonly #holds = new Set<HoldState>();
   readonly #drops = new Set<DropState>();
+  // Stanzas written to a connection that the client has not acknowledged yet. Like the real server,
+  // FakeWhatsApp forgets a stanza only once it is acked; whatever is unacked when the connection
+  // closes goes back to the front of the device's queue and is redelivered at the next login.
+  readonly #inflight = new Map<ServerConnection, Delivery[]>();
   /** How many stanzas were delivered live, queued, held and dropped (for tests and debugging). */
   readonly stats = { live: 0, queued: 0, held: 0, dropped: 0, flushed: 0 };
 
@@ -160,13 +167,58 @@ export class DeliveryRouter {
       return;
     }
     this.stats.live++;
+    this.#trackInflight(conn, delivery);
     conn.send(delivery.stanza).then((sent) => {
       if (sent) return;
       this.#wa.log.child("FakeWA/Deliver").debug(
         `connection of ${delivery.device} closed while sending <${delivery.stanza.tag}>, queued it`,
       );
-      this.#enqueue(delivery);
+      if (this.#untrack(conn, delivery)) this.#enqueue(delivery);
     });
+  }
+
+  #trackInflight(conn: ServerConnection, delivery: Delivery): void {
+    if (!ACKED_TAGS.has(delivery.stanza.tag)) return;
+    let list = this.#inflight.get(conn);
+    if (!list) this.#inflight.set(conn, list = []);
+    list.push(delivery);
+  }
+
+  #untrack(conn: ServerConnection, delivery: Delivery): boolean {
+    const list = this.#inflight.get(conn);
+    const i = list?.indexOf(delivery) ?? -1;
+    if (i < 0) return !ACKED_TAGS.has(delivery.stanza.tag);
+    list!.splice(i, 1);
+    return true;
+  }
+
+  /** A client acknowledged a stanza (`<ack class id to>`): it is delivered for good. */
+  acked(conn: ServerConnection, ack: { attrs: Record<string, string> }): void {
+    const list = this.#inflight.get(conn);
+    if (!list) return;
+    const { class: tag, id, to } = ack.attrs;
+    const matches = (d: Delivery) => d.stanza.tag === tag && String(d.stanza.attrs.id) === id;
+    let i = list.findIndex((d) => matches(d) && String(d.stanza.attrs.from) === to);
+    if (i < 0) i = list.findIndex(matches);
+    if (i >= 0) list.splice(i, 1);
+  }
+
+  /** Stanzas sent on a connection and not acknowledged yet. */
+  unacked(conn: ServerConnection): Delivery[] {
+    return [...(this.#inflight.get(conn) ?? [])];
+  }
+
+  /** A connection closed: what it never acknowledged is queued again, in its original order, first. */
+  connectionClosed(conn: ServerConnection): void {
+    const list = this.#inflight.get(conn);
+    this.#inflight.delete(conn);
+    if (!list?.length) return;
+    const key = list[0].device.toString();
+    this.#queues.set(key, [...list, ...(this.#queues.get(key) ?? [])]);
+    this.stats.queued += list.length;
+    this.#wa.log.child("FakeWA/Deliver").debug(
+      `${list.length} unacked stanzas for ${key} queued for redelivery`,
+    );
   }
 
   #enqueue(delivery: Delivery): void {
@@ -213,8 +265,9 @@ export class DeliveryRouter {
       if (!queue?.length) break;
       // Take the batch out first, so a concurrent flush (a replacing login) can never send it twice.
       const batch = queue.splice(0);
+      for (const d of batch) this.#trackInflight(conn, d);
       const results = await Promise.all(batch.map((d) => conn.send(withOffline(d.stanza))));
-      const failed = batch.filter((_, i) => !results[i]);
+      const failed = batch.filter((d, i) => !results[i] && this.#untrack(conn, d));
       sent += batch.length - failed.length;
       this.stats.flushed += batch.length - failed.length;
       if (failed.length) {

@@ -269,6 +269,7 @@ export class FakeWhatsApp implements AsyncDisposable {
 
   #forget(conn: ServerConnection): void {
     this.#connections.delete(conn);
+    this.delivery.connectionClosed(conn);
     if (conn.device) {
       const key = conn.device.toString();
       if (this.#byDevice.get(key) === conn) this.#byDevice.delete(key);
@@ -344,7 +345,7 @@ export class FakeWhatsApp implements AsyncDisposable {
       case "receipt":
         return handleClientReceipt(this, conn, node);
       case "ack":
-        return handleClientAck(conn, node);
+        return handleClientAck(this, conn, node);
     }
     if (node.tag === "iq" && (node.attrs.type === "result" || node.attrs.type === "error")) {
       const key = `${conn.id}:${node.attrs.id}`;

@@ -37,7 +37,8 @@ export const ACK_LOG_SIZE = 256;
 const SELF_TYPES: Record<string, string> = { read: "read-self", played: "played-self" };
 
 /** Records a client's `<ack>` on its connection (bounded). */
-export function handleClientAck(conn: ServerConnection, node: Node): void {
+export function handleClientAck(wa: FakeWhatsApp, conn: ServerConnection, node: Node): void {
+  wa.delivery.acked(conn, node);
   conn.acks.push(cloneNode(node));
   if (conn.acks.length > ACK_LOG_SIZE) conn.acks.splice(0, conn.acks.length - ACK_LOG_SIZE);
 }

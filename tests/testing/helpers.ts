@@ -5,6 +5,7 @@
  */
 
 import type { Client } from "../../src/client/client.ts";
+import { buildAck } from "../../src/client/ack.ts";
 import { getChild, getChildren, Jid, type Node, type NodeInput } from "../../src/binary/mod.ts";
 import type { FakeWhatsApp, VirtualPhone } from "../../src/testing/mod.ts";
 import { deadline, newClient, pairByQr } from "../e2e/helpers.ts";
@@ -22,12 +23,19 @@ export class Inbox {
   readonly items: Received[] = [];
   readonly #waiters = new Set<() => void>();
 
-  /** Replaces the client's handlers for `keys` with recording ones. */
-  constructor(client: Client, keys: readonly string[] = DEFAULT_KEYS) {
+  /**
+   * Replaces the client's handlers for `keys` with recording ones. Recorded messages and receipts are
+   * acknowledged as a client would (unless `ack` is false), since the server redelivers anything unacked.
+   */
+  constructor(client: Client, keys: readonly string[] = DEFAULT_KEYS, options: { ack?: boolean } = {}) {
     for (const key of keys) {
       client.setStanzaHandler(key, (node) => {
         this.items.push({ key, node });
         for (const wake of [...this.#waiters]) wake();
+        const ack = options.ack !== false && (key === "message" || key === "receipt")
+          ? buildAck(node, client.jid)
+          : undefined;
+        if (ack) client.sendNode(ack).catch(() => {});
       });
     }
   }

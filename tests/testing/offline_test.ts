@@ -11,6 +11,7 @@ import {
   deadline,
   enc,
   encBytes,
+  Inbox,
   newId,
   pairedClient,
   participants,
@@ -186,4 +187,36 @@ Deno.test("dropNextDelivery: the matching stanza is lost once, the sender is sti
   });
   await bob.inbox.message(next);
   assertEquals(bob.inbox.nodes("message").map((m) => m.attrs.id), [next]);
+});
+
+Deno.test("unacknowledged stanzas are redelivered after the connection drops, in order (at least once)", async () => {
+  await using wa = await startServer();
+  const alicePhone = wa.phone("15550003101");
+  const bobPhone = wa.phone("15550003102");
+  const alice = await pairedClient(wa, alicePhone);
+  await using _a = alice.client;
+  const bob = await pairedClient(wa, bobPhone);
+  await using _b = bob.client;
+  // Bob's handler records but does not ack: the server must keep the messages in flight.
+  const silent = new Inbox(bob.client, ["message"], { ack: false });
+  const ids = [newId("U"), newId("V")];
+  for (const id of ids) {
+    await sendAndAck(alice.client, alice.inbox, {
+      tag: "message",
+      attrs: { id, to: bobPhone.jid, type: "text" },
+      content: [participants([[bob.jid, enc("msg", payload())]])],
+    });
+  }
+  await silent.waitFor("message", (n) => n.attrs.id === ids[1]);
+  assertEquals(wa.delivery.unacked(wa.connectionOf(bob.jid)!).map((d) => d.stanza.attrs.id), ids);
+  const gone = wa.waitForOffline(bob.jid, { signal: deadline() });
+  wa.dropConnections(bob.jid);
+  await gone;
+  assertEquals(wa.delivery.queued(bob.jid).map((d) => d.stanza.attrs.id), ids);
+  // This time the handler acks: after the replay nothing is left.
+  const acking = new Inbox(bob.client, ["message", "ib:offline"]);
+  await bob.client.waitFor("connected", { signal: deadline() });
+  await acking.waitFor("ib:offline");
+  assertEquals(acking.nodes("message").map((m) => [m.attrs.id, m.attrs.offline]), ids.map((id) => [id, "1"]));
+  assertEquals(wa.delivery.queued(bob.jid), []);
 });

@@ -14,7 +14,7 @@ import type { Devices } from "./devices.ts";
 import type { AddressingMode } from "./message_info.ts";
 
 /** One member of a group. */
-export interface GroupParticipant {
+export interface GroupMember {
   /** The member as the group addresses it (a phone-number or LID user JID). */
   jid: Jid;
   /** The member's phone-number JID, when known. */
@@ -36,7 +36,7 @@ export interface GroupInfo {
   /** How participants are addressed. */
   addressingMode?: AddressingMode;
   /** The members. */
-  participants: GroupParticipant[];
+  participants: GroupMember[];
   /** The creator, when given. */
   creator?: Jid;
   /** Creation time, when given. */
@@ -48,12 +48,12 @@ export function parseGroupNode(node: Node): GroupInfo {
   const id = node.attrs.id ?? "";
   const jid = id.includes("@") ? Jid.parse(id) : Jid.group(id);
   const mode = node.attrs.addressing_mode;
-  const participants: GroupParticipant[] = [];
+  const participants: GroupMember[] = [];
   for (const p of getChildren(node, "participant")) {
     const pj = p.attrs.jid ? Jid.tryParse(p.attrs.jid) : undefined;
     if (!pj) continue;
     const type = p.attrs.type ?? "";
-    const participant: GroupParticipant = {
+    const participant: GroupMember = {
       jid: pj.toNonAd(),
       isAdmin: type === "admin" || type === "superadmin",
       isSuperAdmin: type === "superadmin",
