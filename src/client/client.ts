@@ -69,6 +69,9 @@ export interface ClientOptions {
   timings?: Partial<ClientTimings>;
 }
 
+/** How long `disconnect()` waits for messages already received to finish processing. */
+export const DISCONNECT_DRAIN_MS = 2_000;
+
 /** The default timings. */
 export const DEFAULT_TIMINGS: ClientTimings = {
   connectTimeoutMs: 20_000,
@@ -333,6 +336,13 @@ export class Client implements AsyncDisposable {
     const loop = this.#loop;
     if (!loop) return;
     this.#lastError ??= new ConnectionError("disconnected", "disconnect() was called");
+    // Let messages already received finish (decrypt, flush, ack) so the server need not redeliver them.
+    let drainTimer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      this.#messaging.idle(),
+      new Promise((resolve) => drainTimer = setTimeout(resolve, DISCONNECT_DRAIN_MS)),
+    ]);
+    clearTimeout(drainTimer);
     this.#loopAbort?.abort(this.#lastError);
     this.#endConnection({ action: "stop", reason: "disconnect() called" });
     await loop;
