@@ -1,12 +1,13 @@
 /**
  * A bot for the real WhatsApp servers: links to your phone (QR code in the terminal, or a pair code
- * when PHONE is set), keeps its session in ./ping_bot.db, and stays online.
+ * when PHONE is set), keeps its session in ./ping_bot.db, stays online, and answers "ping" with "pong"
+ * (as a reply) in any chat, 1:1 or group.
  *
  * Run:  deno run --allow-net --allow-read --allow-write --allow-env --allow-sys examples/ping_bot.ts
  *       PHONE=15551234567 deno run ... examples/ping_bot.ts   # link with a pair code instead
  */
 
-import { Bot, renderQr, SqliteStore } from "../mod.ts";
+import { Bot, messageText, renderQr, SqliteStore } from "../mod.ts";
 
 const store = await SqliteStore.open(Deno.env.get("PING_BOT_DB") ?? "ping_bot.db");
 const phone = Deno.env.get("PHONE");
@@ -28,7 +29,14 @@ const builder = Bot.builder()
     ({ reason, willReconnect }) =>
       console.log(`Disconnected: ${reason}${willReconnect ? ", reconnecting" : ""}`),
   )
-  .on("loggedOut", () => console.log("Logged out: delete the database or run again to link a new device"));
+  .on("loggedOut", () => console.log("Logged out: run again to link a new device"))
+  .on("message", async ({ message, info }, client) => {
+    if (info.source.isFromMe || messageText(message)?.trim().toLowerCase() !== "ping") return;
+    await client.sendText(info.source.chat, "pong", { replyTo: { info, message } });
+    await client.markRead(info.source.chat, [info.id], {
+      sender: info.source.isGroup ? info.source.sender : undefined,
+    });
+  });
 if (phone) builder.withPairCode({ phoneNumber: phone });
 const bot = await builder.build();
 
