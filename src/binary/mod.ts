@@ -62,6 +62,7 @@ export {
   optAttrString,
 } from "./attrs.ts";
 export { NodeBuilder } from "./builder.ts";
+export { readUint, uintBytes } from "./uint.ts";
 export { encodeNode, marshal, marshalInto, MAX_ENCODE_DEPTH } from "./encoder.ts";
 export { decodeNode, MAX_DEPTH } from "./decoder.ts";
 export {

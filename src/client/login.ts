@@ -16,11 +16,19 @@
  * @module
  */
 
-import { childBytes, getChild, type Jid, type Node, optAttrInt, optAttrJid } from "../binary/mod.ts";
+import {
+  childBytes,
+  getChild,
+  type Jid,
+  type Node,
+  optAttrInt,
+  optAttrJid,
+  readUint,
+} from "../binary/mod.ts";
 import { equalBytes } from "../crypto/mod.ts";
 import type { ClientCore, ConnectionOutcome } from "./core.ts";
 import { ConnectFailureReason, isLoggedOutReason } from "./events.ts";
-import { ensurePreKeys, readUint, uploadPreKeys } from "./prekeys.ts";
+import { ensurePreKeys, uploadPreKeys } from "./prekeys.ts";
 import { RATE_LIMIT_BACKOFF_STEPS } from "./backoff.ts";
 
 /** A login or session ended for a reason the caller should see (the value `connect()` rejects with). */

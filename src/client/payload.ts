@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { Jid } from "../binary/mod.ts";
+import { type Jid, uintBytes } from "../binary/mod.ts";
 import type { Device } from "../store/mod.ts";
 import { DJB_KEY_TYPE, md5, utf8 } from "../crypto/mod.ts";
 import {
@@ -101,12 +101,6 @@ export interface RegistrationInput {
   pushName?: string;
 }
 
-function uint32Bytes(n: number, size: 3 | 4): Uint8Array {
-  const out = new Uint8Array(size);
-  for (let i = size - 1; i >= 0; i--, n = Math.floor(n / 256)) out[i] = n & 0xff;
-  return out;
-}
-
 /** Encodes the registration payload for a device that is not paired yet. */
 export function buildRegistrationPayload(input: RegistrationInput): Uint8Array {
   const payload = basePayload(input.version);
@@ -114,10 +108,10 @@ export function buildRegistrationPayload(input: RegistrationInput): Uint8Array {
   payload.pull = false;
   if (input.pushName) payload.pushName = input.pushName;
   payload.devicePairingData = {
-    eRegid: uint32Bytes(input.registrationId, 4),
+    eRegid: uintBytes(input.registrationId, 4),
     eKeytype: new Uint8Array([DJB_KEY_TYPE]),
     eIdent: input.identityPublicKey,
-    eSkeyId: uint32Bytes(input.signedPreKeyId, 3),
+    eSkeyId: uintBytes(input.signedPreKeyId, 3),
     eSkeyVal: input.signedPreKeyPublic,
     eSkeySig: input.signedPreKeySignature,
     buildHash: versionBuildHash(input.version),

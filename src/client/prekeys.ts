@@ -10,7 +10,7 @@
  * @module
  */
 
-import { getChild, type NodeInput, optAttrInt } from "../binary/mod.ts";
+import { getChild, type NodeInput, optAttrInt, uintBytes } from "../binary/mod.ts";
 import { DJB_KEY_TYPE } from "../crypto/mod.ts";
 import { generatePreKeys, type PreKeyRecord, SignedPreKeyRecord } from "../signal/mod.ts";
 import type { Device } from "../store/mod.ts";
@@ -20,20 +20,6 @@ import type { ClientCore } from "./core.ts";
 export const MIN_PREKEY_COUNT = 5;
 /** How many prekeys one upload carries (WA Web's UPLOAD_KEYS_COUNT). */
 export const UPLOAD_PREKEY_COUNT = 812;
-
-/** Big-endian bytes of an unsigned integer. */
-export function uintBytes(n: number, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  for (let i = size - 1; i >= 0; i--, n = Math.floor(n / 256)) out[i] = n & 0xff;
-  return out;
-}
-
-/** Reads a big-endian unsigned integer. */
-export function readUint(bytes: Uint8Array): number {
-  let n = 0;
-  for (const b of bytes) n = n * 256 + b;
-  return n;
-}
 
 /** `<key><id/><value/></key>` (or `<skey>` with a signature) for one prekey. */
 export function preKeyNode(keyId: number, publicKey: Uint8Array, signature?: Uint8Array): NodeInput {

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { childBytes, getChild, type Jid, type Node, type NodeInput } from "../binary/mod.ts";
+import { childBytes, getChild, type Jid, type Node, type NodeInput, readUint } from "../binary/mod.ts";
 import { generateKeyPair, randomBytes } from "../crypto/mod.ts";
 import { DeviceProps, DevicePropsPlatformType } from "../proto/mod.ts";
 import {
@@ -67,12 +67,6 @@ interface Registration {
     ref: string;
     finish?: PromiseWithResolvers<FinishRequest>;
   };
-}
-
-function readUint(bytes: Uint8Array | undefined): number {
-  let n = 0;
-  for (const b of bytes ?? []) n = n * 256 + b;
-  return n;
 }
 
 /** The pairing flows of one FakeWhatsApp. */

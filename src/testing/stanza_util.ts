@@ -23,20 +23,6 @@ export function cloneNode(node: Node): Node {
   };
 }
 
-/** Reads a big-endian unsigned integer (`undefined` reads as 0). */
-export function readUint(bytes: Uint8Array | undefined): number {
-  let n = 0;
-  for (const b of bytes ?? []) n = n * 256 + b;
-  return n;
-}
-
-/** Big-endian bytes of an unsigned integer. */
-export function uintBytes(n: number, size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  for (let i = size - 1; i >= 0; i--, n = Math.floor(n / 256)) out[i] = n & 0xff;
-  return out;
-}
-
 /** The server clock in whole seconds. */
 export function unixNow(): number {
   return Math.floor(Date.now() / 1000);
@@ -51,3 +37,5 @@ export function deviceAddress(account: Account, deviceId: number, lid: boolean):
 export function parseJidAttr(value: string | undefined): Jid | undefined {
   return value ? Jid.tryParse(value) : undefined;
 }
+
+export { readUint, uintBytes } from "../binary/mod.ts";

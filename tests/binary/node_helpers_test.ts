@@ -23,6 +23,8 @@ import {
   optAttrInt,
   optAttrJid,
   optAttrString,
+  readUint,
+  uintBytes,
   unmarshal,
 } from "../../src/binary/mod.ts";
 
@@ -156,4 +158,17 @@ Deno.test("getters throw NodeAttrError naming the tag and the attribute", () => 
   check(() => attrBool(usync, "id"), "id", "abc", /"true", "false", "1" or "0"/);
   check(() => attrJid(usync, "missing"), "missing", undefined, /no "missing" attribute/);
   assert.equal(attrInt({ tag: "iq", attrs: { n: "-5" } }, "n"), -5);
+});
+
+// Big-endian content integers as WhatsApp sends registration ids (4 bytes) and prekey ids (3 bytes);
+// whatsmeow prekeys.go writes the 3-byte id as the low bytes of a big-endian uint32.
+Deno.test("uintBytes / readUint: big-endian, fixed size, round trip", () => {
+  assert.deepStrictEqual(uintBytes(0x010203, 3), new Uint8Array([1, 2, 3]));
+  assert.deepStrictEqual(uintBytes(0xfffffe, 3), new Uint8Array([0xff, 0xff, 0xfe]));
+  assert.deepStrictEqual(uintBytes(16380, 4), new Uint8Array([0, 0, 0x3f, 0xfc]));
+  assert.deepStrictEqual(readUint(new Uint8Array([0, 0, 0x3f, 0xfc])), 16380);
+  assert.deepStrictEqual(readUint(undefined), 0);
+  for (const n of [0, 1, 255, 256, 0xffffff, 0xffffffff]) {
+    assert.deepStrictEqual(readUint(uintBytes(n, 4)), n);
+  }
 });

@@ -9,7 +9,7 @@ import { assert, assertEquals, assertNotEquals } from "../_assert.ts";
 import { childBytes, getChild, getChildren, Jid, type Node } from "../../src/binary/mod.ts";
 import type { Client } from "../../src/client/client.ts";
 import { generateKeyPair } from "../../src/crypto/mod.ts";
-import { readUint, uintBytes } from "../../src/client/prekeys.ts";
+import { readUint, uintBytes } from "../../src/binary/mod.ts";
 import {
   deadline,
   deviceIds,

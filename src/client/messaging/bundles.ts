@@ -6,10 +6,17 @@
  * @module
  */
 
-import { attrJid, childBytes, getChild, getChildren, type Jid, type Node } from "../../binary/mod.ts";
+import {
+  attrJid,
+  childBytes,
+  getChild,
+  getChildren,
+  type Jid,
+  type Node,
+  readUint,
+} from "../../binary/mod.ts";
 import type { PreKeyBundle } from "../../signal/mod.ts";
 import type { ClientCore } from "../core.ts";
-import { readUint } from "../prekeys.ts";
 
 /** A bundle node was malformed or the server refused the device. */
 export class BundleError extends Error {

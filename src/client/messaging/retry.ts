@@ -13,7 +13,7 @@
  * @module
  */
 
-import { attrJid, getChild, type Jid, type Node, type NodeInput } from "../../binary/mod.ts";
+import { attrJid, getChild, type Jid, type Node, type NodeInput, uintBytes } from "../../binary/mod.ts";
 import { DJB_KEY_TYPE } from "../../crypto/mod.ts";
 import { Message } from "../../proto/mod.ts";
 import {
@@ -25,7 +25,7 @@ import {
 } from "../../signal/mod.ts";
 import { LruTtlCache } from "../../store/mod.ts";
 import type { ClientCore } from "../core.ts";
-import { preKeyNode, uintBytes } from "../prekeys.ts";
+import { preKeyNode } from "../prekeys.ts";
 import { BundleError, fetchPreKeyBundles, parsePreKeyBundle } from "./bundles.ts";
 import type { MessageInfo } from "./message_info.ts";
 import {
