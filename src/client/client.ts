@@ -14,7 +14,7 @@ import { Connection } from "./connection.ts";
 import type { ClientCore, ClientTimings, ConnectionOutcome } from "./core.ts";
 import { type EventOf, type Listener, TypedEmitter, type WaitForOptions } from "./emitter.ts";
 import type { ClientEvents } from "./events.ts";
-import { type InfoQuery, IqTracker } from "./iq.ts";
+import { type InfoQuery, IqError, IqTracker } from "./iq.ts";
 import { KeepAlive } from "./keepalive.ts";
 import { afterLogin, ConnectionError, readSuccess } from "./login.ts";
 import { type StanzaHandler, StanzaRouter } from "./router.ts";
@@ -318,6 +318,9 @@ export class Client implements AsyncDisposable {
       // connect() starts a fresh loop instead of joining this finished one.
       this.#loop = undefined;
       this.#loopAbort = undefined;
+      this.#pairing.stop(
+        this.#lastError ?? new ConnectionError("disconnected", `the client stopped: ${reason}`),
+      );
       for (const fn of [...this.#stopListeners.fns]) fn();
       this.#events.emit("disconnected", { reason, willReconnect: false });
     });
@@ -354,15 +357,25 @@ export class Client implements AsyncDisposable {
    * sessions, and disconnects. The next `connect()` pairs a new device.
    */
   async logout(): Promise<void> {
+    // The server closes the connection once it has removed the device: that close is the end, not a drop.
+    this.#outcome ??= { action: "stop", reason: "logged out" };
     if (this.isLoggedIn && this.#device.pn) {
-      await this.query({
-        namespace: "md",
-        type: "set",
-        content: [{
-          tag: "remove-companion-device",
-          attrs: { jid: this.#device.pn, reason: "user_initiated" },
-        }],
-      });
+      try {
+        await this.query({
+          namespace: "md",
+          type: "set",
+          content: [{
+            tag: "remove-companion-device",
+            attrs: { jid: this.#device.pn, reason: "user_initiated" },
+          }],
+        });
+      } catch (e) {
+        // The server closing the socket right after it removed us is success; anything else is not.
+        if (!(e instanceof IqError) || e.kind !== "disconnected") {
+          this.#outcome = undefined;
+          throw e;
+        }
+      }
     }
     this.#lastError = new ConnectionError("logged_out", "logout() was called", 401);
     this.#events.emit("loggedOut", { onConnect: false, reason: 401 });
@@ -576,7 +589,7 @@ export class Client implements AsyncDisposable {
     if (this.#conn === conn) this.#conn = undefined;
     this.#loggedIn = false;
     this.#iq.failAll(reason);
-    this.#pairing.reset(reason);
+    this.#pairing.reset();
     this.#messaging.connectionClosed(reason);
     return this.#outcome ?? { action: "backoff", reason };
   }

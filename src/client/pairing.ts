@@ -67,40 +67,62 @@ export class Pairing {
   readonly #core: ClientCore;
   #qrTimer: ReturnType<typeof setTimeout> | undefined;
   #qrCodes: string[] = [];
-  #ready = Promise.withResolvers<void>();
+  // Callers of waitUntilReady: settled by the next pair-device, or by stop(); a dropped connection
+  // leaves them waiting for the reconnect's pair-device.
+  readonly #readyWaiters = new Set<{ resolve(): void; reject(e: Error): void }>();
+  #isReady = false;
   #code: PendingCode | undefined;
   #qrExpired = false;
 
   /** Creates the state machine. */
   constructor(core: ClientCore) {
     this.#core = core;
-    this.#ready.promise.catch(() => {});
   }
 
   get #log() {
     return this.#core.log.child("Client/Pair");
   }
 
-  /** Resolves once the server has asked this connection to pair (after `pair-device`). */
+  /**
+   * Resolves once the server has asked to pair (it sent `pair-device`); survives reconnects and rejects
+   * only on {@linkcode Pairing.stop} or when `signal` aborts.
+   */
   waitUntilReady(signal?: AbortSignal): Promise<void> {
-    if (!signal) return this.#ready.promise;
-    if (signal.aborted) return Promise.reject(signal.reason);
-    return Promise.race([
-      this.#ready.promise,
-      new Promise<never>((_, reject) =>
-        signal.addEventListener("abort", () => reject(signal.reason), { once: true })
-      ),
-    ]);
+    if (this.#isReady) return Promise.resolve();
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const { promise, resolve, reject } = Promise.withResolvers<void>();
+    const waiter = {
+      resolve: () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      },
+      reject: (e: Error) => {
+        signal?.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    };
+    const onAbort = () => {
+      this.#readyWaiters.delete(waiter);
+      reject(signal!.reason);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+    this.#readyWaiters.add(waiter);
+    return promise;
   }
 
-  /** Stops timers and forgets per-connection state (the connection closed). */
-  reset(reason: string): void {
+  /** Stops timers and forgets per-connection state (the connection closed; the client may reconnect). */
+  reset(): void {
     clearTimeout(this.#qrTimer);
     this.#qrTimer = undefined;
     this.#qrCodes = [];
-    this.#ready.reject(new ConnectionError("disconnected", `connection closed before pairing: ${reason}`));
-    this.#ready = Promise.withResolvers<void>();
-    this.#ready.promise.catch(() => {});
+    this.#isReady = false;
+  }
+
+  /** The client stopped for good: anyone waiting to pair is told why. */
+  stop(error: Error): void {
+    this.reset();
+    for (const waiter of [...this.#readyWaiters]) waiter.reject(error);
+    this.#readyWaiters.clear();
   }
 
   /** `<iq type=set><pair-device><ref/>...</pair-device></iq>` from the server. */
@@ -123,7 +145,9 @@ export class Pairing {
       })
     );
     this.#qrExpired = false;
-    this.#ready.resolve();
+    this.#isReady = true;
+    for (const waiter of [...this.#readyWaiters]) waiter.resolve();
+    this.#readyWaiters.clear();
     this.#log.info(`server sent ${this.#qrCodes.length} QR refs`);
     this.#nextQr(true);
   }

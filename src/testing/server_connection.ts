@@ -32,6 +32,8 @@ export class ServerConnection {
   device: Jid | undefined;
   /** Set by the server while the connection is waiting to be paired. */
   pairing: unknown;
+  /** Close the connection after the reply to the current request is sent (device removed). */
+  closeAfterReply = false;
   /** Handshake result. */
   info: ConnectionInfo | undefined;
   /** The last `<ack>` stanzas the client sent on this connection, oldest first (bounded). */

@@ -45,7 +45,9 @@ export async function handleServerIq(wa: FakeWhatsApp, conn: ServerConnection, n
     case "w:g2":
       return await reply(groupIq(wa, conn, node));
     case "md":
-      return await reply(await wa.pairing.handleMdIq(conn, node));
+      await reply(await wa.pairing.handleMdIq(conn, node));
+      if (conn.closeAfterReply) conn.close();
+      return;
   }
   wa.log.child("FakeWA/IQ").debug(`no handler for IQ xmlns=${xmlns}`);
   await reply(iqError(node, 501, "feature-not-implemented"));

@@ -142,7 +142,8 @@ export class ServerPairing {
     if (remove && conn.device) {
       const found = this.#wa.accounts.device(conn.device);
       if (found) found.account.devices.delete(found.device.id);
-      queueMicrotask(() => conn.close());
+      // The connection ends once the result is on the wire (see handleServerIq).
+      conn.closeAfterReply = true;
       return iqResult(node);
     }
     return iqError(node, 400, "bad-request");

@@ -186,3 +186,49 @@ Deno.test("disconnect() during pairing rejects connect() and leaves nothing runn
   assertInstanceOf(await connecting.catch((e) => e), ConnectionError);
   assertEquals(client.isConnected, false);
 });
+
+Deno.test("logout() unlinks the device on the server, emits loggedOut, and the next connect pairs anew", async () => {
+  await using wa = await startServer();
+  const phone = wa.phone("15550000601");
+  await using client = await newClient(wa);
+  await pairByQr(client, phone);
+  const events: string[] = [];
+  client.on("loggedOut", (e) => void events.push(`loggedOut:${e.reason}`));
+  client.on("disconnected", (e) => void events.push(`disconnected:${e.willReconnect}`));
+  await client.logout();
+  assertEquals(events, ["loggedOut:401", "disconnected:false"], "no reconnect attempt in between");
+  assertEquals(phone.linkedDevices().length, 0);
+  assert(!client.isPaired);
+  const qr = client.waitFor("pairingQrCode", { signal: deadline() });
+  const again = client.connect({ signal: deadline() });
+  await phone.scanQr((await qr).code);
+  await again;
+  assert(client.isLoggedIn);
+});
+
+Deno.test("unscanned QR codes rotate then expire: pairingQrExpired, connect() rejects, no reconnect", async () => {
+  await using wa = await startServer();
+  await using client = await newClient(wa, { timings: { qrFirstMs: 30, qrNextMs: 10 } });
+  const codes: string[] = [];
+  client.on("pairingQrCode", ({ code, timeoutMs }) => void codes.push(`${timeoutMs}:${code.split(",")[0]}`));
+  const expired = client.waitFor("pairingQrExpired", { signal: deadline() });
+  const err = await assertRejects(() => client.connect({ signal: deadline() }), ConnectionError);
+  await expired;
+  assertEquals(err.kind, "qr_expired");
+  assertEquals(codes.length, 6, "one code per server ref");
+  assertEquals(codes.map((c) => c.split(":")[0]), ["30", "10", "10", "10", "10", "10"]);
+  assertEquals(new Set(codes).size, 6, "every ref is different");
+});
+
+Deno.test("pairWithCode called before the connection is up waits for the server, even across a refused first attempt", async () => {
+  await using wa = await startServer();
+  const phone = wa.phone("15550000602");
+  wa.faults.refuseConnections = true;
+  await using client = await newClient(wa);
+  client.once("disconnected", () => void (wa.faults.refuseConnections = false));
+  const connected = client.connect({ signal: deadline() });
+  const code = await client.pairWithCode({ phoneNumber: "15550000602", signal: deadline() });
+  await phone.enterPairCode(code);
+  await connected;
+  assert(client.isLoggedIn);
+});
