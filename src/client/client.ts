@@ -83,6 +83,9 @@ export const DEFAULT_TIMINGS: ClientTimings = {
   deadSocketMs: 20_000,
   qrFirstMs: 60_000,
   qrNextMs: 20_000,
+  offlineSyncTimeoutMs: 60_000,
+  sentMessageTtlMs: 300_000,
+  maintenanceIntervalMs: 300_000,
   backoffMs: (attempt) => jitteredBackoffMs(attempt),
 };
 

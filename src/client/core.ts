@@ -39,6 +39,12 @@ export interface ClientTimings {
   qrFirstMs: number;
   /** Later QR code lifetimes (20 s). */
   qrNextMs: number;
+  /** How long an offline backlog may take before it is declared done (60 s). */
+  offlineSyncTimeoutMs: number;
+  /** How long sent messages are kept for retry receipts (300 s, the seed's sent_message_ttl_secs). */
+  sentMessageTtlMs: number;
+  /** How often expired sent messages are swept while connected (5 min). */
+  maintenanceIntervalMs: number;
   /** Backoff for the n-th consecutive failure; default Fibonacci seconds with jitter, capped at 900 s. */
   backoffMs: (attempt: number) => number;
 }

@@ -279,6 +279,10 @@ export class DeliveryRouter {
     this.#queues.delete(key);
     // Start the marker and go live in the same tick: sends keep call order, so nothing routed from
     // now on can overtake the marker or fall into the queue after the flush finished.
+    if (this.#wa.faults.omitOfflineMarker) {
+      if (!conn.isClosed) this.#ready.add(conn);
+      return;
+    }
     const marker = conn.send({
       tag: "ib",
       attrs: {},

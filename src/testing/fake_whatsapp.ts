@@ -306,6 +306,13 @@ export class FakeWhatsApp implements AsyncDisposable {
       conn.close();
       return;
     }
+    const refusal = this.faults.loginFailure;
+    if (refusal && (refusal.count === undefined || refusal.count > 0)) {
+      if (refusal.count !== undefined && --refusal.count === 0) this.faults.loginFailure = undefined;
+      await conn.send({ tag: "failure", attrs: { location: "fake", ...refusal.attrs } });
+      conn.close();
+      return;
+    }
     const pn = devicePn(account, device.id);
     const previous = this.#byDevice.get(pn.toString());
     if (previous && previous !== conn && !previous.isClosed) {

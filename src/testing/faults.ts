@@ -20,6 +20,14 @@ export interface FakeWhatsAppFaults {
    */
   messageAckError: number | undefined;
   /**
+   * When set, the next logins of paired devices are refused with `<failure>` carrying these attributes
+   * (for example `{ reason: "402", code: "101", expire: "3600" }` for a temporary ban, `{ reason: "405" }`
+   * for an outdated client). `count` limits how many logins are refused (default: all until cleared).
+   */
+  loginFailure: { attrs: Record<string, string>; count?: number } | undefined;
+  /** Leave out the `<ib><offline/>` end-of-backlog marker after login (for the client's fallback timer). */
+  omitOfflineMarker: boolean;
+  /**
    * Holds every stanza routed to `device` (a PN or LID device JID; all devices when omitted) instead of
    * sending or queueing it, even while the device is connected, until `release()` is called on the
    * returned handle, which delivers them, optionally in reverse or random order. The sender is still
@@ -49,6 +57,10 @@ export class ServerFaults implements FakeWhatsAppFaults {
   refuseConnections = false;
   /** {@inheritDoc FakeWhatsAppFaults.messageAckError} */
   messageAckError: number | undefined = undefined;
+  /** {@inheritDoc FakeWhatsAppFaults.loginFailure} */
+  loginFailure: { attrs: Record<string, string>; count?: number } | undefined = undefined;
+  /** {@inheritDoc FakeWhatsAppFaults.omitOfflineMarker} */
+  omitOfflineMarker = false;
   readonly #router: DeliveryRouter;
 
   /** Creates the switches (all off) for a server's delivery router. */

@@ -74,7 +74,9 @@ export function handleClientReceipt(wa: FakeWhatsApp, conn: ServerConnection, no
     addressLid = g.addressingMode === "lid";
     group = g.jid;
   } else {
-    if (!wa.accounts.device(to)) return ack("404");
+    // A device JID must name a registered device; a user JID only a known account (any device).
+    const bareUser = !/:\d+@/.test(node.attrs.to ?? "");
+    if (bareUser ? !wa.accounts.byJid(to)?.devices.size : !wa.accounts.device(to)) return ack("404");
     target = to;
     addressLid = to.isLid();
   }
@@ -83,11 +85,20 @@ export function handleClientReceipt(wa: FakeWhatsApp, conn: ServerConnection, no
   const baseAttrs = (): RoutedStanza["attrs"] =>
     group ? { from: group, participant: senderAddress } : { from: senderAddress };
 
-  const ownDevice = targetPn.user === account.phone && targetPn.device === deviceId;
-  if (!isSelfOnly && !ownDevice) {
+  // A receipt addressed to a user (no device), as read receipts are, reaches every device of that user,
+  // like on the real server; one addressed to a device (delivery receipts answer a device) reaches it.
+  const rawTarget = group ? node.attrs.participant : node.attrs.to;
+  const targetAccount = wa.accounts.byJid(targetPn);
+  const targets = !/:\d+@/.test(rawTarget ?? "") && targetAccount
+    ? [...targetAccount.devices.keys()].sort((a, b) => a - b).map((d) => targetPn.withDevice(d))
+    : [targetPn];
+  if (!isSelfOnly) {
     const recipient = group ? undefined : parseJidAttr(node.attrs.recipient);
-    const attrs = { ...baseAttrs(), id, t, type, recipient };
-    deliveries.push({ device: targetPn, stanza: { tag: "receipt", attrs, content: children() } });
+    for (const device of targets) {
+      if (device.user === account.phone && device.device === deviceId) continue;
+      const attrs = { ...baseAttrs(), id, t, type, recipient };
+      deliveries.push({ device, stanza: { tag: "receipt", attrs, content: children() } });
+    }
   }
   if (selfType) {
     for (const device of otherDevices(account, deviceId)) {

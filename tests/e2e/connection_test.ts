@@ -232,3 +232,58 @@ Deno.test("pairWithCode called before the connection is up waits for the server,
   await connected;
   assert(client.isLoggedIn);
 });
+
+// Codes from the seed's ConnectFailureReason list (reference/seed-inventory-features.md section 19) and
+// the stream-error table (reference/seed/09_api_client.md).
+Deno.test("login failures: 402 -> temporaryBan, 405 -> clientOutdated, both stop; 500 -> connectFailure then reconnect", async () => {
+  await using wa = await startServer();
+  const phone = wa.phone("15550000701");
+  await using client = await newClient(wa);
+  await pairByQr(client, phone);
+  await client.disconnect();
+
+  wa.faults.loginFailure = { attrs: { reason: "402", code: "101", expire: "3600" } };
+  const ban = client.waitFor("temporaryBan", { signal: deadline() });
+  const e1 = await assertRejects(() => client.connect({ signal: deadline() }), ConnectionError);
+  assertEquals([e1.kind, await ban], ["temporary_ban", { code: 101, expireSeconds: 3600 }]);
+
+  wa.faults.loginFailure = { attrs: { reason: "405" } };
+  const outdated = client.waitFor("clientOutdated", { signal: deadline() });
+  assertEquals(
+    (await assertRejects(() => client.connect({ signal: deadline() }), ConnectionError)).kind,
+    "client_outdated",
+  );
+  await outdated;
+  assert(client.isPaired, "neither failure unpairs the device");
+
+  wa.faults.loginFailure = { attrs: { reason: "500", message: "try later" }, count: 1 };
+  const failure = client.waitFor("connectFailure", { signal: deadline() });
+  await client.connect({ signal: deadline() });
+  assertEquals(await failure.then((f) => [f.reason, f.message, f.willReconnect]), [500, "try later", true]);
+  assert(client.isLoggedIn);
+});
+
+Deno.test("stream errors 503 and 429 reconnect with backoff (429 five steps further); an unknown code stops with streamError", async () => {
+  await using wa = await startServer();
+  const phone = wa.phone("15550000702");
+  const attempts: number[] = [];
+  await using client = await newClient(wa, { timings: { backoffMs: (n) => (attempts.push(n), 5) } });
+  await pairByQr(client, phone);
+  let reconnected = client.waitFor("connected", { signal: deadline() });
+  await wa.sendStreamError(client.jid!, "503");
+  await reconnected;
+  reconnected = client.waitFor("connected", { signal: deadline() });
+  await wa.sendStreamError(client.jid!, "429");
+  await reconnected;
+  assertEquals(
+    attempts,
+    [1, 6],
+    "503: first backoff step; 429: counter reset by the login, then 1 + 5 extra",
+  );
+  const streamError = client.waitFor("streamError", { signal: deadline() });
+  const stopped = client.waitFor("disconnected", { signal: deadline(), filter: (e) => !e.willReconnect });
+  await wa.sendStreamError(client.jid!, "999");
+  assertEquals((await streamError).code, "999");
+  await stopped;
+  assert(!client.isConnected);
+});

@@ -295,3 +295,102 @@ Deno.test("sending to a user the server does not know fails with a SendError, an
   await bot.sendText(phone.jid.toNonAd(), "somebody");
   await inbox.next(text("somebody"));
 });
+
+Deno.test("LID addressing, read receipts, location and contact cards", async () => {
+  await using wa = await startServer();
+  const phone = wa.phone("15550800001");
+  const primary = await phone.client();
+  await using bot = await newClient(wa);
+  await pairByQr(bot, wa.phone("15550800099"));
+  const atPhone = new Messages(primary);
+  // Addressed by LID: the phone sees the bot's LID as sender and learns its phone number.
+  const viaLid = await bot.sendText(phone.lid.toNonAd(), "via lid");
+  const got = await atPhone.next(text("via lid"));
+  assertEquals(got.info.id, viaLid.id);
+  assertEquals(got.info.source.sender.isLid(), true);
+  assertEquals(got.info.source.senderAlt?.user, bot.jid!.user);
+  // The phone reads it; the bot gets a read receipt for that id.
+  const read = bot.waitFor("receipt", { signal: deadline(), filter: (r) => r.type === "read" });
+  await primary.markRead(got.info.source.chat, [got.info.id]);
+  const receipt = await read;
+  assertEquals(receipt.messageIds, [viaLid.id]);
+  // Location and contact cards arrive as such.
+  const { locationMessage, contactMessage, vcard } = await import("../../src/client/messaging/builders.ts");
+  await bot.sendMessage(
+    phone.jid.toNonAd(),
+    locationMessage({ latitude: 52.37, longitude: 4.89, name: "Dam" }),
+  );
+  const loc = await atPhone.next((e) => e.message.locationMessage !== undefined);
+  assertEquals([
+    loc.message.locationMessage?.degreesLatitude,
+    loc.message.locationMessage?.name,
+    loc.info.type,
+  ], [52.37, "Dam", "media"]);
+  await bot.sendMessage(
+    phone.jid.toNonAd(),
+    contactMessage({ displayName: "Ada", vcard: vcard("Ada", "+1 555 0100") }),
+  );
+  const card = await atPhone.next((e) => e.message.contactMessage !== undefined);
+  assert(card.message.contactMessage?.vcard?.includes("waid=15550100"), card.message.contactMessage?.vcard);
+});
+
+Deno.test("an identity-change notification clears the sessions; the next message recovers through a retry", async () => {
+  await using wa = await startServer();
+  const phone = wa.phone("15550810001");
+  const primary = await phone.client();
+  await using bot = await newClient(wa);
+  await pairByQr(bot, wa.phone("15550810099"));
+  const inbox = new Messages(bot);
+  await primary.sendText(bot.jid!.toNonAd(), "before");
+  await inbox.next(text("before"));
+  const changed = bot.waitFor("identityChange", { signal: deadline() });
+  wa.delivery.deliver(bot.jid!, {
+    tag: "notification",
+    attrs: {
+      from: phone.jid.toNonAd(),
+      type: "encrypt",
+      id: "IDCHANGE1",
+      t: String(Math.floor(Date.now() / 1000)),
+    },
+    content: [{ tag: "identity", attrs: {} }],
+  });
+  const event = await changed;
+  assertEquals([event.jid.user, event.announced], [phone.jid.user, true]);
+  const lid = await bot.store.getPnMapping(phone.jid.user);
+  assertEquals(
+    await bot.store.loadSession(Jid.lid(lid!.lid, 0).toSignalAddress()),
+    undefined,
+    "session cleared",
+  );
+  const failed = bot.waitFor("undecryptableMessage", { signal: deadline() });
+  await primary.sendText(bot.jid!.toNonAd(), "after");
+  assertEquals((await failed).retryCount, 1);
+  await inbox.next(text("after"));
+  assertEquals(inbox.texts(), ["before", "after"]);
+});
+
+Deno.test("offline sync without an end marker completes by the fallback timer", async () => {
+  await using wa = await startServer();
+  wa.faults.omitOfflineMarker = true;
+  await using bot = await newClient(wa, { timings: { offlineSyncTimeoutMs: 80 } });
+  const done = bot.waitFor("offlineSyncCompleted", { signal: deadline() });
+  await pairByQr(bot, wa.phone("15550820099"));
+  const event = await done;
+  assertEquals([event.timedOut, event.count], [true, 0]);
+});
+
+Deno.test("expired sent messages are swept at login, with the TTL as cutoff", async () => {
+  await using wa = await startServer();
+  const store = new MemoryStore();
+  const cutoffs = Promise.withResolvers<number>();
+  const sweep = store.deleteExpiredSentMessages.bind(store);
+  store.deleteExpiredSentMessages = (cutoff) => {
+    cutoffs.resolve(cutoff);
+    return sweep(cutoff);
+  };
+  await using bot = await newClient(wa, { store, timings: { sentMessageTtlMs: 300_000 } });
+  const before = Math.floor(Date.now() / 1000);
+  await pairByQr(bot, wa.phone("15550830099"));
+  const cutoff = await cutoffs.promise;
+  assert(cutoff >= before - 300 && cutoff <= Math.floor(Date.now() / 1000) - 299, `cutoff ${cutoff}`);
+});

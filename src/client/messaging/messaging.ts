@@ -57,7 +57,7 @@ export class Messaging {
     this.#queues = new ChatQueues((error, chat) =>
       core.log.child("Client/Recv").error(`processing a message in ${chat} failed`, { error })
     );
-    this.#offline = new OfflineSync(core, this.#queues);
+    this.#offline = new OfflineSync(core, this.#queues, core.timings.offlineSyncTimeoutMs);
     const signal = () => this.#signalContext();
     const identityChanged = (address: string) => {
       const jid = addressToJid(address);
@@ -128,11 +128,30 @@ export class Messaging {
   /** Login succeeded on a new connection. */
   loggedIn(): void {
     this.#offline.start();
+    this.#sweepSentMessages();
+    clearInterval(this.#maintenance);
+    this.#maintenance = setInterval(
+      () => this.#sweepSentMessages(),
+      this.#core.timings.maintenanceIntervalMs,
+    );
+  }
+
+  #maintenance: ReturnType<typeof setInterval> | undefined;
+
+  /** Deletes sent messages older than the retry TTL (they can no longer be asked for). */
+  #sweepSentMessages(): void {
+    const cutoff = Math.floor((Date.now() - this.#core.timings.sentMessageTtlMs) / 1000);
+    this.#core.spawn("sent message sweep", async () => {
+      const n = await this.#core.store.deleteExpiredSentMessages(cutoff);
+      if (n) this.#core.log.child("Client/Maintenance").debug(`deleted ${n} expired sent messages`);
+    });
   }
 
   /** The connection closed: pending sends fail fast instead of waiting for their timeout. */
   connectionClosed(reason: string): void {
     this.#offline.stop();
+    clearInterval(this.#maintenance);
+    this.#maintenance = undefined;
     for (const [id, pending] of this.#acks) {
       pending.reject(new SendError(`connection closed before the server acknowledged ${id}: ${reason}`));
     }
