@@ -1,4 +1,4 @@
-// Store hot paths: SqliteStore (node:sqlite, WAL, synchronous=FULL, write-behind) against MemoryStore
+// Store hot paths: SqliteStore (node:sqlite, WAL, synchronous=NORMAL by default, FULL measured too, write-behind) against MemoryStore
 // (Maps; the baseline) in the same run, on real Signal records made through the signal layer.
 //
 // What "burst" measures, per iteration: 1,000 session updates as a burst of incoming messages produces
@@ -20,7 +20,7 @@ globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: tr
 
 const memory = new MemoryStore();
 // flushDelayMs: Infinity so only the measured flush() commits (no timer fires inside an iteration).
-const sqlite = await SqliteStore.open(`${dir}/bench.db`, { flushDelayMs: Infinity });
+const sqlite = await SqliteStore.open(`${dir}/bench.db`, { flushDelayMs: Infinity, synchronous: "FULL" });
 const sqliteNormal = await SqliteStore.open(`${dir}/bench-normal.db`, {
   flushDelayMs: Infinity,
   synchronous: "NORMAL",

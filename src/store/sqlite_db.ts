@@ -131,7 +131,7 @@ export class SqliteDb {
       // busy_timeout first, so that switching to WAL waits for other connections instead of failing.
       raw.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
       raw.exec("PRAGMA journal_mode = WAL");
-      raw.exec(`PRAGMA synchronous = ${options.synchronous === "NORMAL" ? "NORMAL" : "FULL"}`);
+      raw.exec(`PRAGMA synchronous = ${options.synchronous === "FULL" ? "FULL" : "NORMAL"}`);
       raw.exec("PRAGMA foreign_keys = ON");
       raw.exec("PRAGMA temp_store = MEMORY");
       for (const statement of extra) raw.exec(statement);

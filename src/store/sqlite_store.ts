@@ -1,12 +1,14 @@
 /**
  * `SqliteStore`: the default {@linkcode Backend}, on `node:sqlite` (SQLite built into Deno).
  *
- * - Pragmas: WAL, `busy_timeout` (5 s by default), `synchronous = FULL` by default, `foreign_keys = ON`.
- *   With WAL, `NORMAL` already survives a killed process, but only `FULL` (an fsync of the WAL per commit)
- *   also survives power loss. Write-behind batches the hot writes into one commit per flush, so `FULL`
- *   costs one fsync per flush, not one per session update: in bench/store.bench.ts a burst of 1,000
- *   session updates over 50 peers plus the flush takes about 0.8 ms with `FULL` and 0.55 ms with `NORMAL`
- *   (one fsync is about 0.25 ms on the measuring machine). That is affordable, so `FULL` is the default.
+ * - Pragmas: WAL, `busy_timeout` (5 s by default), `synchronous = NORMAL` by default (as the reference
+ *   library configures it), `foreign_keys = ON`. With WAL, `NORMAL` makes a flushed write survive a killed
+ *   or crashed process (the guarantee the crash test checks); only `FULL` (an fsync of the WAL per commit)
+ *   also survives power loss or an OS crash. Losing the last commits to a power cut costs at most some
+ *   Signal state, which WhatsApp's retry receipts re-establish; pass `synchronous: "FULL"` when that is
+ *   not acceptable. Write-behind batches hot writes into one commit per flush; in bench/store.bench.ts a
+ *   burst of 1,000 session updates over 50 peers plus the flush takes about 0.7 ms with `NORMAL` and
+ *   1.1 ms with `FULL` (one fsync is about 0.3-0.4 ms on the measuring machine).
  * - Write-behind: Signal records and the device are held in memory and committed together by
  *   {@linkcode SqliteStore.flush}, by a timer `flushDelayMs` after the first unflushed write, or by the
  *   next write-through call (every other method commits at once, together with whatever is pending, so
@@ -44,7 +46,7 @@ import { FlushScheduler } from "./write_behind.ts";
 export interface SqliteStoreOptions {
   /** The account to open (created if missing). Default 1. */
   deviceId?: number;
-  /** Durability of a commit; see {@linkcode SqliteSynchronous}. Default `FULL`. */
+  /** Durability of a commit; see {@linkcode SqliteSynchronous}. Default `NORMAL`. */
   synchronous?: SqliteSynchronous;
   /** How long a call waits for another connection's lock before failing with `locked`. Default 5,000 ms. */
   busyTimeoutMs?: number;
@@ -147,7 +149,7 @@ export class SqliteStore implements Backend {
       if (!(delay >= 1)) {
         throw new StoreError("invalid_input", `flushDelayMs: expected >= 1 or Infinity, got ${delay}`);
       }
-      const synchronous = options.synchronous ?? "FULL";
+      const synchronous = options.synchronous ?? "NORMAL";
       if (synchronous !== "FULL" && synchronous !== "NORMAL") {
         throw new StoreError(
           "invalid_input",
