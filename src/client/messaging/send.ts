@@ -324,12 +324,18 @@ export async function sendMessage(
     if (identity) content.push(identity);
   }
   if (options.extraNodes) content.push(...options.extraNodes);
-  const ackWait = ctx.waitForAck(id, options.timeoutMs ?? ctx.core.timings.iqTimeoutMs, options.signal);
+  // Registered before sending so a fast ack cannot be missed; cancelled if the stanza never leaves.
+  const unsent = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, unsent.signal]) : unsent.signal;
+  const ackWait = ctx.waitForAck(id, options.timeoutMs ?? ctx.core.timings.iqTimeoutMs, signal);
   try {
     await ctx.core.sendNode({ tag: "message", attrs, content });
   } catch (e) {
+    const error = new SendError(`could not send message ${id}: ${(e as Error).message}`, 0, { cause: e });
+    unsent.abort(error);
+    // The waiter now rejects with this same failure, which is reported by the throw below.
     ackWait.catch(() => {});
-    throw new SendError(`could not send message ${id}: ${(e as Error).message}`, 0, { cause: e });
+    throw error;
   }
   const ack = await ackWait;
   if (ack.attrs.error) {
