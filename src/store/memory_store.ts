@@ -20,6 +20,7 @@ import { closedError, StoreError } from "./errors.ts";
 import {
   type AppStateMutationMac,
   type AppStateSyncKey,
+  copyDeviceList,
   type DeviceListRecord,
   type HashState,
   type LidPnMappingEntry,
@@ -91,16 +92,6 @@ class MemoryDatabase {
 
 const pair = (a: string, b: string) => JSON.stringify([a, b]);
 const sortedCopy = (set: Set<string> | undefined) => set === undefined ? [] : [...set].sort();
-
-function copyDeviceList(r: DeviceListRecord): DeviceListRecord {
-  const copy: DeviceListRecord = {
-    user: r.user,
-    devices: r.devices.map((d) => ({ ...d })),
-    timestamp: r.timestamp,
-  };
-  if (r.phash !== undefined) copy.phash = r.phash;
-  return copy;
-}
 
 function copyTcToken(e: TcTokenEntry): TcTokenEntry {
   const copy: TcTokenEntry = { token: e.token.slice(), tokenTimestamp: e.tokenTimestamp };

@@ -19,7 +19,7 @@ import {
   optTextCol,
   textCol,
 } from "./sqlite_rows.ts";
-import type { DeviceListRecord, LidPnMappingEntry, TcTokenEntry } from "./types.ts";
+import { copyDeviceList, type DeviceListRecord, type LidPnMappingEntry, type TcTokenEntry } from "./types.ts";
 import {
   checkArray,
   checkBytes,
@@ -55,15 +55,8 @@ function lidEntry(row: Row, key: string): LidPnMappingEntry {
 const copyEntry = (e: LidPnMappingEntry | null): LidPnMappingEntry | undefined =>
   e === null ? undefined : { ...e };
 
-function copyDeviceList(r: DeviceListRecord | null): DeviceListRecord | undefined {
-  if (r === null) return undefined;
-  const copy: DeviceListRecord = {
-    user: r.user,
-    devices: r.devices.map((d) => ({ ...d })),
-    timestamp: r.timestamp,
-  };
-  if (r.phash !== undefined) copy.phash = r.phash;
-  return copy;
+function copyOrUndefined(r: DeviceListRecord | null): DeviceListRecord | undefined {
+  return r === null ? undefined : copyDeviceList(r);
 }
 
 /** The protocol tables of one account. */
@@ -304,7 +297,7 @@ export class SqliteProtocol {
   /** See `ProtocolStore.updateDeviceList`. */
   updateDeviceList(record: DeviceListRecord): void {
     checkDeviceList(record);
-    const copy = copyDeviceList(record)!;
+    const copy = copyDeviceList(record);
     const { db, deviceId } = this.#c;
     this.#c.write(
       () =>
@@ -328,7 +321,7 @@ export class SqliteProtocol {
   getDevices(user: string): DeviceListRecord | undefined {
     checkKey(DEVICES, "user", user);
     const cached = this.#deviceLists.get(user);
-    if (cached !== undefined) return copyDeviceList(cached);
+    if (cached !== undefined) return copyOrUndefined(cached);
     const { db, deviceId } = this.#c;
     const record = this.#c.read(
       () => {
@@ -351,7 +344,7 @@ export class SqliteProtocol {
       user,
     );
     this.#deviceLists.set(user, record);
-    return copyDeviceList(record);
+    return copyOrUndefined(record);
   }
 
   /** See `ProtocolStore.deleteDeviceList`. */

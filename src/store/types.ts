@@ -90,3 +90,14 @@ export interface TcTokenEntry {
   /** When we last sent our token to this contact, Unix seconds, if ever. */
   senderTimestamp?: number;
 }
+
+/** A deep copy of a device list (stores hand out copies so callers cannot change what they hold). */
+export function copyDeviceList(r: DeviceListRecord): DeviceListRecord {
+  const copy: DeviceListRecord = {
+    user: r.user,
+    devices: r.devices.map((d) => ({ ...d })),
+    timestamp: r.timestamp,
+  };
+  if (r.phash !== undefined) copy.phash = r.phash;
+  return copy;
+}

@@ -27,7 +27,7 @@ import { createLogger, type Logger, silentLogger } from "../logger.ts";
 import { ADVDeviceIdentity, ADVEncryptionType, type ADVSignedDeviceIdentity } from "../proto/mod.ts";
 import { generateSignedPreKey } from "../signal/mod.ts";
 import { createDevice, type Device, MemoryStore } from "../store/mod.ts";
-import type { Account } from "./accounts.ts";
+import type { Account, ServerDevice } from "./accounts.ts";
 import type { FakeWhatsApp } from "./fake_whatsapp.ts";
 
 /** How long a virtual device may take to connect and log in. */
@@ -125,20 +125,7 @@ export async function startPrimaryDevice(wa: FakeWhatsApp, account: Account): Pr
   device.pushName = account.pushName;
   device.platform = "android";
   device.account = primaryDeviceIdentity(device.identityKey);
-  account.devices.set(0, {
-    id: 0,
-    noiseKey: device.noiseKey.publicKey.slice(),
-    identityKey: device.identityKey.publicKey.slice(),
-    registrationId: device.registrationId,
-    signedPreKey: {
-      keyId: device.signedPreKey.keyId,
-      publicKey: device.signedPreKey.keyPair.publicKey.slice(),
-      signature: device.signedPreKey.signature.slice(),
-    },
-    preKeys: new Map(),
-    keyIndex: 0,
-    platform: "android",
-  });
+  account.devices.set(0, { id: 0, ...serverRecord(device, 0, "android") });
   account.deviceListTs = Math.floor(Date.now() / 1000);
   const store = new MemoryStore();
   await seedStore(store, account, device);
@@ -160,7 +147,20 @@ export async function startCompanionDevice(wa: FakeWhatsApp, account: Account): 
   });
   const verified = verifyAndSignPairing(container, device.advSecretKey, device.identityKey);
   verifyDeviceSignature(verified.selfSigned, device.identityKey.publicKey, account.identity.publicKey);
-  const registered = wa.registerDevice(account, {
+  const registered = wa.registerDevice(account, serverRecord(device, keyIndex, "virtual"));
+  device.pn = Jid.pn(account.phone, registered.id);
+  device.lid = Jid.lid(account.lid, registered.id);
+  device.account = verified.account;
+  device.platform = "android";
+  device.pushName = account.pushName;
+  const store = new MemoryStore();
+  await seedStore(store, account, device);
+  return await startClient(wa, store, account.pushName);
+}
+
+/** What the server keeps of a device's keys (copies, so later changes to the device do not leak in). */
+function serverRecord(device: Device, keyIndex: number, platform: string): Omit<ServerDevice, "id"> {
+  return {
     noiseKey: device.noiseKey.publicKey.slice(),
     identityKey: device.identityKey.publicKey.slice(),
     registrationId: device.registrationId,
@@ -171,14 +171,6 @@ export async function startCompanionDevice(wa: FakeWhatsApp, account: Account): 
     },
     preKeys: new Map(),
     keyIndex,
-    platform: "virtual",
-  });
-  device.pn = Jid.pn(account.phone, registered.id);
-  device.lid = Jid.lid(account.lid, registered.id);
-  device.account = verified.account;
-  device.platform = "android";
-  device.pushName = account.pushName;
-  const store = new MemoryStore();
-  await seedStore(store, account, device);
-  return await startClient(wa, store, account.pushName);
+    platform,
+  };
 }
