@@ -1,7 +1,7 @@
 /**
  * The store interfaces, grouped by domain as in the reference client: `SignalStore` (from the signal
- * layer), {@linkcode AppSyncStore}, {@linkcode ProtocolStore} and {@linkcode DeviceStore}. A
- * {@linkcode Backend} is all four plus `flush` and `close`; `MemoryStore` and `SqliteStore` implement it,
+ * layer), {@linkcode AppSyncStore}, {@linkcode ProtocolStore} and {@linkcode DeviceStore}, plus the
+ * durable {@linkcode InboxStore}. A {@linkcode Backend} is all five plus `flush` and `close`; `MemoryStore` and `SqliteStore` implement it,
  * and so can a custom backend.
  *
  * Conventions for every method:
@@ -23,7 +23,9 @@ import type {
   AppStateSyncKey,
   DeviceListRecord,
   HashState,
+  IncomingMessageRecord,
   LidPnMappingEntry,
+  SignalWriteBatch,
   TcTokenEntry,
 } from "./types.ts";
 
@@ -110,8 +112,44 @@ export interface ProtocolStore {
   storeSentMessage(chatJid: string, messageId: string, payload: Uint8Array): Promise<void>;
   /** Returns and deletes, atomically, the payload for (`chatJid`, `messageId`); `undefined` if none. */
   takeSentMessage(chatJid: string, messageId: string): Promise<Uint8Array | undefined>;
+  /**
+   * The payload for (`chatJid`, `messageId`) without removing it (several devices may ask for a retry of
+   * the same message); `undefined` if none.
+   */
+  getSentMessage(chatJid: string, messageId: string): Promise<Uint8Array | undefined>;
   /** Deletes sent messages stored before `cutoff` (Unix seconds); returns how many. */
   deleteExpiredSentMessages(cutoff: number): Promise<number>;
+
+  /**
+   * Keeps a message's secret (`messageContextInfo.messageSecret`, 32 bytes) for the message sent by
+   * `senderJid` (a user JID, no device) in `chatJid`: poll votes and event responses to it are encrypted
+   * with keys derived from it. Stamped with the store clock; replaces an earlier secret for the same ids.
+   */
+  putMessageSecret(chatJid: string, senderJid: string, messageId: string, secret: Uint8Array): Promise<void>;
+  /** The secret stored for (`chatJid`, `senderJid`, `messageId`), or `undefined`. */
+  getMessageSecret(chatJid: string, senderJid: string, messageId: string): Promise<Uint8Array | undefined>;
+  /** Deletes message secrets stored before `cutoff` (Unix seconds); returns how many. */
+  deleteExpiredMessageSecrets(cutoff: number): Promise<number>;
+}
+
+/**
+ * The durable inbox: decrypted messages whose event handlers have not finished. Decrypting a message
+ * advances Signal state that cannot be rolled back, and once that state is durable the server's
+ * redelivery of the message can no longer be decrypted. So the client stages a message's Signal writes,
+ * then commits them together with the decrypted message in one call; nothing that makes one durable
+ * (an explicit or automatic flush, another write) can make the other durable without it. After the
+ * handlers finished the entry is completed; entries still pending after a restart are replayed.
+ */
+export interface InboxStore {
+  /**
+   * Applies `writes` and stores `record` (stamping `receivedAt`) as one unit with respect to durability.
+   * Becomes durable at the next flush like any write-behind write. Validation failures change nothing.
+   */
+  commitIncoming(record: Omit<IncomingMessageRecord, "receivedAt">, writes: SignalWriteBatch): Promise<void>;
+  /** The message's handlers finished: forgets the entry (durable at the next flush). Unknown keys are fine. */
+  completeIncoming(key: string): Promise<void>;
+  /** Every entry committed and not completed, oldest commit first. */
+  pendingIncoming(): Promise<IncomingMessageRecord[]>;
 }
 
 /**
@@ -143,7 +181,7 @@ export interface DeviceStore {
  *
  * Writes may be held in memory and written later (write-behind); reads always see the newest value.
  */
-export interface Backend extends SignalStore, AppSyncStore, ProtocolStore, DeviceStore {
+export interface Backend extends SignalStore, AppSyncStore, ProtocolStore, DeviceStore, InboxStore {
   /** Deletes a remote address's identity key (the client resets a contact's identity). */
   deleteIdentity(address: string): Promise<void>;
   /** Deletes a sender-key record by name (a participant's key is forgotten or ours rotates). */

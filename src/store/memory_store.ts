@@ -23,9 +23,11 @@ import {
   copyDeviceList,
   type DeviceListRecord,
   type HashState,
+  type IncomingMessageRecord,
   type LidPnMappingEntry,
   LTHASH_LENGTH,
   MUTATION_MAC_LENGTH,
+  type SignalWriteBatch,
   type TcTokenEntry,
 } from "./types.ts";
 import {
@@ -35,6 +37,7 @@ import {
   checkDeviceList,
   checkHashState,
   checkId,
+  checkIncoming,
   checkInt,
   checkKey,
   checkLidMapping,
@@ -71,6 +74,8 @@ class Account {
   forget = new Map<string, Set<string>>();
   tcTokens = new Map<string, TcTokenEntry>();
   sent = new Map<string, { payload: Uint8Array; createdAt: number }>();
+  secrets = new Map<string, { secret: Uint8Array; createdAt: number }>();
+  incoming = new Map<string, Sequenced<IncomingMessageRecord>>();
 }
 
 /** What several `MemoryStore`s opened with `openDevice` share: the "file". */
@@ -694,6 +699,15 @@ export class MemoryStore implements Backend {
     });
   }
 
+  /** {@inheritDoc ProtocolStore.getSentMessage} */
+  getSentMessage(chatJid: string, messageId: string): Promise<Uint8Array | undefined> {
+    return this.#op((a) => {
+      checkKey("sent_messages", "chatJid", chatJid);
+      checkKey("sent_messages", "messageId", messageId);
+      return a.sent.get(pair(chatJid, messageId))?.payload.slice();
+    });
+  }
+
   /** {@inheritDoc ProtocolStore.deleteExpiredSentMessages} */
   deleteExpiredSentMessages(cutoff: number): Promise<number> {
     return this.#op((a) => {
@@ -707,5 +721,87 @@ export class MemoryStore implements Backend {
       }
       return n;
     });
+  }
+
+  /** {@inheritDoc ProtocolStore.putMessageSecret} */
+  putMessageSecret(chatJid: string, senderJid: string, messageId: string, secret: Uint8Array): Promise<void> {
+    return this.#op((a) => {
+      checkKey("message_secrets", "chatJid", chatJid);
+      checkKey("message_secrets", "senderJid", senderJid);
+      checkKey("message_secrets", "messageId", messageId);
+      checkBytes("message_secrets", "secret", secret, 32);
+      a.secrets.set(JSON.stringify([chatJid, senderJid, messageId]), {
+        secret: secret.slice(),
+        createdAt: Math.floor(this.#clock() / 1000),
+      });
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.getMessageSecret} */
+  getMessageSecret(chatJid: string, senderJid: string, messageId: string): Promise<Uint8Array | undefined> {
+    return this.#op((a) => {
+      checkKey("message_secrets", "chatJid", chatJid);
+      checkKey("message_secrets", "senderJid", senderJid);
+      checkKey("message_secrets", "messageId", messageId);
+      return a.secrets.get(JSON.stringify([chatJid, senderJid, messageId]))?.secret.slice();
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.deleteExpiredMessageSecrets} */
+  deleteExpiredMessageSecrets(cutoff: number): Promise<number> {
+    return this.#op((a) => {
+      checkCutoff("message_secrets", cutoff);
+      let n = 0;
+      for (const [key, e] of a.secrets) {
+        if (e.createdAt < cutoff) {
+          a.secrets.delete(key);
+          n++;
+        }
+      }
+      return n;
+    });
+  }
+
+  // --- InboxStore ------------------------------------------------------------------------------------
+
+  /** {@inheritDoc InboxStore.commitIncoming} */
+  commitIncoming(record: Omit<IncomingMessageRecord, "receivedAt">, writes: SignalWriteBatch): Promise<void> {
+    return this.#op((a) => {
+      const c = checkIncoming(record, writes);
+      for (const [address, session] of c.sessions) {
+        if (session === null) a.signal.sessions.delete(address);
+        else a.signal.sessions.set(address, session);
+      }
+      for (const [address, key] of c.identities) a.signal.identities.set(address, key.slice());
+      for (const id of c.removedPreKeys) a.signal.preKeys.delete(id);
+      for (const [name, senderKey] of c.senderKeys) a.signal.senderKeys.set(name, senderKey);
+      a.incoming.delete(c.key);
+      a.incoming.set(c.key, {
+        value: {
+          key: c.key,
+          chat: c.chat,
+          payload: c.payload.slice(),
+          receivedAt: Math.floor(this.#clock() / 1000),
+        },
+        seq: ++this.#db.seq,
+      });
+    });
+  }
+
+  /** {@inheritDoc InboxStore.completeIncoming} */
+  completeIncoming(key: string): Promise<void> {
+    return this.#op((a) => {
+      a.incoming.delete(checkKey("incoming_messages", "key", key));
+    });
+  }
+
+  /** {@inheritDoc InboxStore.pendingIncoming} */
+  pendingIncoming(): Promise<IncomingMessageRecord[]> {
+    return this.#op((a) =>
+      [...a.incoming.values()].sort((x, y) => x.seq - y.seq).map(({ value }) => ({
+        ...value,
+        payload: value.payload.slice(),
+      }))
+    );
   }
 }

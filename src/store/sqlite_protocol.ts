@@ -37,6 +37,7 @@ const DEVICES = "device_lists";
 const FORGET = "sender_key_forget_marks";
 const TC = "tc_tokens";
 const SENT = "sent_messages";
+const SECRETS = "message_secrets";
 
 type Row = Record<string, SQLOutput>;
 
@@ -526,6 +527,86 @@ export class SqliteProtocol {
     return this.#c.write(
       () => db.run(`DELETE FROM ${SENT} WHERE device_id = ? AND created_at < ?`, deviceId, cutoff),
       SENT,
+    );
+  }
+
+  /** See `ProtocolStore.getSentMessage`. */
+  getSentMessage(chatJid: string, messageId: string): Uint8Array | undefined {
+    checkKey(SENT, "chatJid", chatJid);
+    checkKey(SENT, "messageId", messageId);
+    const { db, deviceId } = this.#c;
+    const key = `${chatJid}/${messageId}`;
+    return this.#c.read(
+      () => {
+        const row = db.get(
+          `SELECT payload FROM ${SENT} WHERE device_id = ? AND chat_jid = ? AND message_id = ?`,
+          deviceId,
+          chatJid,
+          messageId,
+        );
+        return row === undefined ? undefined : blobCol(row, "payload", SENT, key);
+      },
+      SENT,
+      key,
+    );
+  }
+
+  // --- message secrets -------------------------------------------------------------------------------
+
+  /** See `ProtocolStore.putMessageSecret`. */
+  putMessageSecret(chatJid: string, senderJid: string, messageId: string, secret: Uint8Array): void {
+    checkKey(SECRETS, "chatJid", chatJid);
+    checkKey(SECRETS, "senderJid", senderJid);
+    checkKey(SECRETS, "messageId", messageId);
+    checkBytes(SECRETS, "secret", secret, 32);
+    const { db, deviceId, clock } = this.#c;
+    this.#c.write(
+      () =>
+        db.run(
+          `INSERT OR REPLACE INTO ${SECRETS} (device_id, chat_jid, sender_jid, message_id, secret, created_at) ` +
+            "VALUES (?, ?, ?, ?, ?, ?)",
+          deviceId,
+          chatJid,
+          senderJid,
+          messageId,
+          secret,
+          nowSeconds(clock),
+        ),
+      SECRETS,
+      `${chatJid}/${senderJid}/${messageId}`,
+    );
+  }
+
+  /** See `ProtocolStore.getMessageSecret`. */
+  getMessageSecret(chatJid: string, senderJid: string, messageId: string): Uint8Array | undefined {
+    checkKey(SECRETS, "chatJid", chatJid);
+    checkKey(SECRETS, "senderJid", senderJid);
+    checkKey(SECRETS, "messageId", messageId);
+    const { db, deviceId } = this.#c;
+    const key = `${chatJid}/${senderJid}/${messageId}`;
+    return this.#c.read(
+      () => {
+        const row = db.get(
+          `SELECT secret FROM ${SECRETS} WHERE device_id = ? AND chat_jid = ? AND sender_jid = ? AND message_id = ?`,
+          deviceId,
+          chatJid,
+          senderJid,
+          messageId,
+        );
+        return row === undefined ? undefined : blobCol(row, "secret", SECRETS, key);
+      },
+      SECRETS,
+      key,
+    );
+  }
+
+  /** See `ProtocolStore.deleteExpiredMessageSecrets`. */
+  deleteExpiredMessageSecrets(cutoff: number): number {
+    checkCutoff(SECRETS, cutoff);
+    const { db, deviceId } = this.#c;
+    return this.#c.write(
+      () => db.run(`DELETE FROM ${SECRETS} WHERE device_id = ? AND created_at < ?`, deviceId, cutoff),
+      SECRETS,
     );
   }
 }

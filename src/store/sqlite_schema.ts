@@ -153,10 +153,38 @@ CREATE INDEX idx_lid_pn_by_phone ON lid_pn_mappings (device_id, phone_number, cr
 CREATE INDEX idx_mutation_macs_by_index ON app_state_mutation_macs (device_id, name, index_mac, version);
 `;
 
+/**
+ * Version 3: the durable inbox (decrypted messages whose handlers have not finished, replayed after a
+ * crash) and message secrets (polls and event responses are encrypted with keys derived from them).
+ */
+export const SCHEMA_V3 = `
+CREATE TABLE incoming_messages (
+  ${DEVICE_FK},
+  key TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  chat TEXT NOT NULL,
+  payload BLOB NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (device_id, key)
+);
+CREATE INDEX idx_incoming_seq ON incoming_messages (device_id, seq);
+CREATE TABLE message_secrets (
+  ${DEVICE_FK},
+  chat_jid TEXT NOT NULL,
+  sender_jid TEXT NOT NULL,
+  message_id TEXT NOT NULL,
+  secret BLOB NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (device_id, chat_jid, sender_jid, message_id)
+);
+CREATE INDEX idx_message_secrets_created ON message_secrets (device_id, created_at);
+`;
+
 /** All migrations, in order. Append new ones; never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, description: "base tables", sql: SCHEMA_V1 },
   { version: 2, description: "tc tokens, sent messages, lookup indexes", sql: SCHEMA_V2 },
+  { version: 3, description: "durable inbox, message secrets", sql: SCHEMA_V3 },
 ]);
 
 /** The schema version this code writes. */

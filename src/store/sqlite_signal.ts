@@ -131,6 +131,74 @@ function keyedIo<K extends string | number, V>(
   };
 }
 
+/** An inbox entry as the hot table holds it. */
+export interface IncomingRow {
+  /** Commit order. */
+  seq: number;
+  /** The chat. */
+  chat: string;
+  /** The client's payload. */
+  payload: Uint8Array;
+  /** Unix seconds. */
+  receivedAt: number;
+}
+
+const INCOMING = "incoming_messages";
+
+/** The inbox table: few rows per flush, each with four columns, so plain statements suffice. */
+function incomingIo(db: SqliteDb, deviceId: number): HotTableIo<string, IncomingRow> {
+  const decode = (row: Record<string, unknown>, key: string): IncomingRow => ({
+    seq: Number(row.seq),
+    chat: textCol(row as never, "chat", INCOMING, key),
+    payload: blobCol(row as never, "payload", INCOMING, key),
+    receivedAt: Number(row.received_at),
+  });
+  const cols = "key, seq, chat, payload, received_at";
+  return {
+    load(key) {
+      const row = db.get(`SELECT ${cols} FROM ${INCOMING} WHERE device_id = ? AND key = ?`, deviceId, key);
+      return row === undefined ? undefined : decode(row, key);
+    },
+    loadMany(keys) {
+      const out = new Map<string, IncomingRow>();
+      for (const key of keys) {
+        const v = this.load(key);
+        if (v) out.set(key, v);
+      }
+      return out;
+    },
+    writeMany(entries) {
+      for (const [key, v] of entries) {
+        try {
+          db.run(
+            `INSERT OR REPLACE INTO ${INCOMING} (device_id, ${cols}) VALUES (?, ?, ?, ?, ?, ?)`,
+            deviceId,
+            key,
+            v.seq,
+            v.chat,
+            v.payload,
+            v.receivedAt,
+          );
+        } catch (e) {
+          throw toStoreError(e, "writing an inbox entry", INCOMING, key);
+        }
+      }
+    },
+    removeMany(keys) {
+      if (keys.length === 0) return;
+      try {
+        db.run(
+          `DELETE FROM ${INCOMING} WHERE device_id = ? AND key IN (SELECT value FROM json_each(?))`,
+          deviceId,
+          JSON.stringify(keys),
+        );
+      } catch (e) {
+        throw toStoreError(e, `deleting ${keys.length} inbox entries`, INCOMING);
+      }
+    },
+  };
+}
+
 /** Cached, write-behind Signal state and device of one account in a SQLite file. */
 export class SqliteSignalState {
   /** Remote identity keys by address (32 bytes; the cache holds private copies). */
@@ -143,6 +211,9 @@ export class SqliteSignalState {
   readonly signedPreKeys: HotTable<number, SignedPreKeyRecord>;
   /** Sender-key records by name. */
   readonly senderKeys: HotTable<string, SenderKeyRecord>;
+  /** The durable inbox, in the same journal as the Signal state it was decrypted with. */
+  readonly incoming: HotTable<string, IncomingRow>;
+  #incomingSeq: number | undefined;
   readonly #tables: readonly HotTable<unknown, unknown>[];
   readonly #db: SqliteDb;
   readonly #deviceId: number;
@@ -218,13 +289,42 @@ export class SqliteSignalState {
       }),
       16,
     );
+    this.incoming = new HotTable(incomingIo(db, deviceId), 64);
     this.#tables = [
       this.identities,
       this.sessions,
       this.preKeys,
       this.signedPreKeys,
       this.senderKeys,
+      this.incoming,
     ] as HotTable<unknown, unknown>[];
+  }
+
+  /** The next inbox sequence number (continuing after the highest stored one). */
+  nextIncomingSeq(): number {
+    if (this.#incomingSeq === undefined) {
+      const row = this.#db.get(
+        `SELECT COALESCE(MAX(seq), 0) AS s FROM ${INCOMING} WHERE device_id = ?`,
+        this.#deviceId,
+      );
+      this.#incomingSeq = Number(row?.s ?? 0);
+    }
+    return ++this.#incomingSeq;
+  }
+
+  /** Every inbox entry, stored or pending, oldest first. */
+  allIncoming(): Array<[string, IncomingRow]> {
+    const out = new Map<string, IncomingRow>();
+    for (const row of this.#db.all(`SELECT key FROM ${INCOMING} WHERE device_id = ?`, this.#deviceId)) {
+      const key = textCol(row, "key", INCOMING, "?");
+      const v = this.incoming.get(key);
+      if (v) out.set(key, v);
+    }
+    for (const key of this.incoming.dirtyKeys()) {
+      const v = this.incoming.get(key);
+      if (v) out.set(key, v);
+    }
+    return [...out].sort((a, b) => a[1].seq - b[1].seq);
   }
 
   /** The number of pending writes (a pending device counts as one). */
@@ -289,6 +389,7 @@ export class SqliteSignalState {
   reset(): void {
     this.#device = null;
     this.#deviceDirty = false;
+    this.#incomingSeq = undefined;
     for (const t of this.#tables) t.reset();
   }
 }

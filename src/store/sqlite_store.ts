@@ -36,10 +36,12 @@ import type {
   AppStateSyncKey,
   DeviceListRecord,
   HashState,
+  IncomingMessageRecord,
   LidPnMappingEntry,
+  SignalWriteBatch,
   TcTokenEntry,
 } from "./types.ts";
-import { checkArray, checkBytes, checkId, checkInt, checkKey } from "./validate.ts";
+import { checkArray, checkBytes, checkId, checkIncoming, checkInt, checkKey } from "./validate.ts";
 import { FlushScheduler } from "./write_behind.ts";
 
 /** Options for {@linkcode SqliteStore.open}. */
@@ -758,6 +760,85 @@ export class SqliteStore implements Backend {
     return this.#op(() => {
       return this.#protocol.takeSentMessage(chatJid, messageId);
     });
+  }
+
+  /** {@inheritDoc ProtocolStore.getSentMessage} */
+  getSentMessage(chatJid: string, messageId: string): Promise<Uint8Array | undefined> {
+    return this.#op(() => {
+      return this.#protocol.getSentMessage(chatJid, messageId);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.putMessageSecret} */
+  putMessageSecret(chatJid: string, senderJid: string, messageId: string, secret: Uint8Array): Promise<void> {
+    return this.#op(() => {
+      this.#protocol.putMessageSecret(chatJid, senderJid, messageId, secret);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.getMessageSecret} */
+  getMessageSecret(chatJid: string, senderJid: string, messageId: string): Promise<Uint8Array | undefined> {
+    return this.#op(() => {
+      return this.#protocol.getMessageSecret(chatJid, senderJid, messageId);
+    });
+  }
+
+  /** {@inheritDoc ProtocolStore.deleteExpiredMessageSecrets} */
+  deleteExpiredMessageSecrets(cutoff: number): Promise<number> {
+    return this.#op(() => {
+      return this.#protocol.deleteExpiredMessageSecrets(cutoff);
+    });
+  }
+
+  // --- InboxStore ------------------------------------------------------------------------------------
+
+  /**
+   * {@inheritDoc InboxStore.commitIncoming}
+   *
+   * The writes and the entry go into the write-behind journal in one synchronous step, and a flush
+   * commits the whole journal in one transaction, so no commit holds one without the other.
+   */
+  commitIncoming(record: Omit<IncomingMessageRecord, "receivedAt">, writes: SignalWriteBatch): Promise<void> {
+    return this.#op(() => {
+      const c = checkIncoming(record, writes);
+      const signal = this.#signal;
+      const seq = this.#read(() => signal.nextIncomingSeq(), "incoming_messages", c.key);
+      for (const [address, session] of c.sessions) {
+        if (session === null) signal.sessions.delete(address);
+        else signal.sessions.set(address, session);
+      }
+      for (const [address, key] of c.identities) signal.identities.set(address, key.slice());
+      for (const id of c.removedPreKeys) signal.preKeys.delete(id);
+      for (const [name, senderKey] of c.senderKeys) signal.senderKeys.set(name, senderKey);
+      signal.incoming.set(c.key, {
+        seq,
+        chat: c.chat,
+        payload: c.payload.slice(),
+        receivedAt: Math.floor((this.#options.clock ?? Date.now)() / 1000),
+      });
+      this.#dirtied();
+    });
+  }
+
+  /** {@inheritDoc InboxStore.completeIncoming} */
+  completeIncoming(key: string): Promise<void> {
+    return this.#op(() => {
+      checkKey("incoming_messages", "key", key);
+      this.#signal.incoming.delete(key);
+      this.#dirtied();
+    });
+  }
+
+  /** {@inheritDoc InboxStore.pendingIncoming} */
+  pendingIncoming(): Promise<IncomingMessageRecord[]> {
+    return this.#op(() =>
+      this.#read(() => this.#signal.allIncoming(), "incoming_messages").map(([key, v]) => ({
+        key,
+        chat: v.chat,
+        payload: v.payload.slice(),
+        receivedAt: v.receivedAt,
+      }))
+    );
   }
 
   /** {@inheritDoc ProtocolStore.deleteExpiredSentMessages} */

@@ -5,6 +5,8 @@
  * @module
  */
 
+import type { SenderKeyRecord, SessionRecord } from "../signal/mod.ts";
+
 /** An app state sync key, shared by the primary device (`AppStateSyncKeyShare`). */
 export interface AppStateSyncKey {
   /** The 32-byte key material the collection keys are expanded from. */
@@ -100,4 +102,35 @@ export function copyDeviceList(r: DeviceListRecord): DeviceListRecord {
   };
   if (r.phash !== undefined) copy.phash = r.phash;
   return copy;
+}
+
+/**
+ * A decrypted message whose event handlers have not finished yet: the durable inbox entry that lets a
+ * client replay it to its handlers after a crash (the server will not redeliver it: its Signal state has
+ * moved on).
+ */
+export interface IncomingMessageRecord {
+  /** Unique per message (`chat|sender|id`); a second commit with the same key replaces the first. */
+  key: string;
+  /** The chat it belongs to (its ordering queue). */
+  chat: string;
+  /** The client's encoding of the message and its metadata; opaque to the store. */
+  payload: Uint8Array;
+  /** When it was committed, Unix seconds (stamped by the store's clock). */
+  receivedAt: number;
+}
+
+/**
+ * The Signal writes that decrypting one message made, applied together with its inbox entry by
+ * `InboxStore.commitIncoming`. A `null` session deletes the address's session.
+ */
+export interface SignalWriteBatch {
+  /** Sessions to store (or delete, with `null`), by address. */
+  sessions?: ReadonlyArray<readonly [address: string, record: SessionRecord | null]>;
+  /** Identity keys (32 bytes) to store, by address. */
+  identities?: ReadonlyArray<readonly [address: string, identityKey: Uint8Array]>;
+  /** One-time prekeys the message consumed. */
+  removedPreKeys?: readonly number[];
+  /** Sender-key records to store, by name. */
+  senderKeys?: ReadonlyArray<readonly [name: string, record: SenderKeyRecord]>;
 }

@@ -5,15 +5,18 @@
  * @module
  */
 
+import { SenderKeyRecord, SessionRecord } from "../signal/mod.ts";
 import { StoreError } from "./errors.ts";
 import {
   type AppStateMutationMac,
   type AppStateSyncKey,
   type DeviceListRecord,
   type HashState,
+  type IncomingMessageRecord,
   type LidPnMappingEntry,
   LTHASH_LENGTH,
   MUTATION_MAC_LENGTH,
+  type SignalWriteBatch,
   type TcTokenEntry,
 } from "./types.ts";
 
@@ -173,4 +176,76 @@ export function checkTcToken(value: unknown): TcTokenEntry {
   checkTimestamp(t, "tokenTimestamp", e.tokenTimestamp);
   if (e.senderTimestamp !== undefined) checkTimestamp(t, "senderTimestamp", e.senderTimestamp);
   return e as unknown as TcTokenEntry;
+}
+
+/** A checked inbox commit: the record's fields and the writes as plain arrays. */
+export interface CheckedIncoming {
+  /** The entry's key. */
+  key: string;
+  /** The entry's chat. */
+  chat: string;
+  /** The payload (the caller's bytes; copy before keeping). */
+  payload: Uint8Array;
+  /** Sessions to store or delete. */
+  sessions: Array<readonly [string, SessionRecord | null]>;
+  /** Identity keys to store. */
+  identities: Array<readonly [string, Uint8Array]>;
+  /** Prekeys to remove. */
+  removedPreKeys: number[];
+  /** Sender keys to store. */
+  senderKeys: Array<readonly [string, SenderKeyRecord]>;
+}
+
+const INCOMING = "incoming_messages";
+
+/** Checks an `InboxStore.commitIncoming` call before anything is applied. */
+export function checkIncoming(
+  record: Omit<IncomingMessageRecord, "receivedAt">,
+  writes: SignalWriteBatch,
+): CheckedIncoming {
+  if (record === null || typeof record !== "object") throw invalid(INCOMING, "record", "an object", record);
+  if (writes === null || typeof writes !== "object") throw invalid(INCOMING, "writes", "an object", writes);
+  const pair = <T>(table: string, what: string, check: (v: unknown) => T) => (item: unknown) => {
+    if (!Array.isArray(item) || item.length !== 2) {
+      throw invalid(table, what, "an [address, value] pair", item);
+    }
+    return [checkKey(table, `${what} address`, item[0]), check(item[1])] as const;
+  };
+  return {
+    key: checkKey(INCOMING, "key", record.key),
+    chat: checkKey(INCOMING, "chat", record.chat),
+    payload: checkBlob(INCOMING, "payload", record.payload),
+    sessions: checkArray(
+      "sessions",
+      "sessions",
+      writes.sessions ?? [],
+      pair("sessions", "session", (v) => {
+        if (v !== null && !(v instanceof SessionRecord)) {
+          throw invalid("sessions", "record", "a SessionRecord", v);
+        }
+        return v as SessionRecord | null;
+      }),
+    ),
+    identities: checkArray(
+      "identities",
+      "identities",
+      writes.identities ?? [],
+      pair("identities", "identity", (v) => checkBytes("identities", "identityKey", v, 32)),
+    ),
+    removedPreKeys: checkArray(
+      "prekeys",
+      "removedPreKeys",
+      writes.removedPreKeys ?? [],
+      (v) => checkId("prekeys", "id", v),
+    ),
+    senderKeys: checkArray(
+      "sender_keys",
+      "senderKeys",
+      writes.senderKeys ?? [],
+      pair("sender_keys", "sender key", (v) => {
+        if (!(v instanceof SenderKeyRecord)) throw invalid("sender_keys", "record", "a SenderKeyRecord", v);
+        return v;
+      }),
+    ),
+  };
 }

@@ -501,4 +501,121 @@ export function storeContract(name: string, factory: Factory): void {
     assert((await store.loadPreKey(5)) !== undefined);
     assertEquals((await store.getLidMapping("7"))?.learningSource, "pairing");
   });
+
+  test("sent messages: read without removing, so every retrying device finds it", async ({ store }) => {
+    const chat = "15551234567@s.whatsapp.net";
+    await store.storeSentMessage(chat, "R", fill(20, 7));
+    assertEquals(await store.getSentMessage(chat, "R"), fill(20, 7));
+    assertEquals(await store.getSentMessage(chat, "R"), fill(20, 7), "still there after a read");
+    const copy = (await store.getSentMessage(chat, "R"))!;
+    copy[0] ^= 0xff;
+    assertEquals(await store.getSentMessage(chat, "R"), fill(20, 7), "the returned bytes are a copy");
+    assertEquals(await store.getSentMessage(chat, "nope"), undefined);
+    await expectStoreError(store.getSentMessage("", "R"), "invalid_input", "sent_messages");
+  });
+
+  test("message secrets: stored per chat, sender and id, expired by the clock", async ({ store }, clock) => {
+    const chat = "120363000000000001@g.us";
+    await store.putMessageSecret(chat, "15550001@s.whatsapp.net", "P1", fill(32, 1));
+    await store.putMessageSecret(chat, "15550002@s.whatsapp.net", "P1", fill(32, 2));
+    clock.advance(10_000);
+    await store.putMessageSecret(chat, "15550001@s.whatsapp.net", "P2", fill(32, 3));
+    assertEquals(await store.getMessageSecret(chat, "15550001@s.whatsapp.net", "P1"), fill(32, 1));
+    assertEquals(await store.getMessageSecret(chat, "15550002@s.whatsapp.net", "P1"), fill(32, 2));
+    assertEquals(await store.getMessageSecret(chat, "15550003@s.whatsapp.net", "P1"), undefined);
+    await expectStoreError(
+      store.putMessageSecret(chat, "15550001@s.whatsapp.net", "P3", fill(31, 1)),
+      "invalid_input",
+      "message_secrets",
+    );
+    assertEquals(await store.deleteExpiredMessageSecrets(Math.floor(clock.now / 1000) - 5), 2);
+    assertEquals(await store.getMessageSecret(chat, "15550001@s.whatsapp.net", "P1"), undefined);
+    assertEquals(await store.getMessageSecret(chat, "15550001@s.whatsapp.net", "P2"), fill(32, 3));
+  });
+
+  test("inbox: commits apply their Signal writes, pending entries come back oldest first", async ({ store }) => {
+    const sessions = [...await makeSessions(3)];
+    const senderKey = await makeSenderKey("g@g.us::a");
+    await store.storePreKeys(generatePreKeys(40, 3));
+    await store.storeSession(sessions[2][0], sessions[2][1]);
+    await store.commitIncoming(
+      { key: "c1|s1|M1", chat: "c1", payload: fill(50, 1) },
+      {
+        sessions: [[sessions[0][0], sessions[0][1]], [sessions[2][0], null]],
+        identities: [[sessions[0][0], fill(32, 9)]],
+        removedPreKeys: [41],
+        senderKeys: [["g@g.us::a", senderKey]],
+      },
+    );
+    await store.commitIncoming({ key: "c2|s2|M2", chat: "c2", payload: fill(10, 2) }, {});
+    await store.commitIncoming({ key: "c1|s1|M3", chat: "c1", payload: fill(10, 3) }, {
+      sessions: [[sessions[1][0], sessions[1][1]]],
+    });
+    assert(sameBytes(await store.loadSession(sessions[0][0]), sessions[0][1]));
+    assert(sameBytes(await store.loadSession(sessions[1][0]), sessions[1][1]));
+    assertEquals(await store.loadSession(sessions[2][0]), undefined, "a null session deletes it");
+    assertEquals(await store.loadIdentity(sessions[0][0]), fill(32, 9));
+    assertEquals(await store.loadPreKey(41), undefined);
+    assert((await store.loadPreKey(40)) !== undefined);
+    assert(sameBytes(await store.loadSenderKey("g@g.us::a"), senderKey));
+    const pending = await store.pendingIncoming();
+    assertEquals(pending.map((e) => e.key), ["c1|s1|M1", "c2|s2|M2", "c1|s1|M3"]);
+    assertEquals(pending[0].payload, fill(50, 1));
+    assertEquals(pending[0].chat, "c1");
+    assert(Number.isInteger(pending[0].receivedAt));
+    await store.completeIncoming("c2|s2|M2");
+    await store.completeIncoming("never-committed");
+    assertEquals((await store.pendingIncoming()).map((e) => e.key), ["c1|s1|M1", "c1|s1|M3"]);
+    await store.commitIncoming({ key: "c1|s1|M1", chat: "c1", payload: fill(5, 4) }, {});
+    const again = await store.pendingIncoming();
+    assertEquals(again.map((e) => e.key), ["c1|s1|M3", "c1|s1|M1"], "a recommit moves to the end");
+    assertEquals(again[1].payload, fill(5, 4));
+  });
+
+  test("inbox: a bad commit changes nothing", async ({ store }) => {
+    const [[address, record]] = [...await makeSessions(1)];
+    const before = await store.pendingIncoming();
+    await expectStoreError(
+      store.commitIncoming({ key: "k", chat: "c", payload: fill(3, 1) }, {
+        sessions: [[address, record]],
+        identities: [[address, fill(31, 1)]],
+      }),
+      "invalid_input",
+      "identities",
+    );
+    await expectStoreError(
+      store.commitIncoming({ key: "", chat: "c", payload: fill(3, 1) }, { sessions: [[address, record]] }),
+      "invalid_input",
+      "incoming_messages",
+    );
+    await expectStoreError(
+      store.commitIncoming(
+        { key: "k", chat: "c", payload: fill(3, 1) },
+        { sessions: [[address, "not a record" as unknown as SessionRecord]] },
+      ),
+      "invalid_input",
+      "sessions",
+    );
+    assertEquals(await store.loadSession(address), undefined, "no session was stored");
+    assertEquals(await store.pendingIncoming(), before);
+  });
+
+  test("inbox: committed entries and their Signal state survive reopening together", async (h) => {
+    if (h.reopen === undefined) return; // in-memory: nothing to reopen
+    const [[address, record]] = [...await makeSessions(1)];
+    await h.store.commitIncoming({ key: "A", chat: "c", payload: fill(8, 1) }, {
+      sessions: [[address, record]],
+    });
+    await h.store.commitIncoming({ key: "B", chat: "c", payload: fill(8, 2) }, {});
+    await h.store.completeIncoming("B");
+    await h.store.flush();
+    let store = await h.reopen();
+    assert(sameBytes(await store.loadSession(address), record));
+    assertEquals((await store.pendingIncoming()).map((e) => e.key), ["A"]);
+    await store.commitIncoming({ key: "C", chat: "c", payload: fill(8, 3) }, {});
+    await store.completeIncoming("A");
+    await store.flush();
+    store = await h.reopen();
+    assertEquals((await store.pendingIncoming()).map((e) => [e.key, e.payload]), [["C", fill(8, 3)]]);
+  });
 }

@@ -65,8 +65,8 @@ async function makeV1(path: string) {
 Deno.test("schema version 1's DDL is frozen (a released migration is never edited)", () => {
   // Recorded when version 1 shipped; a change here means old files would no longer match the code.
   assertEquals(sha256(new TextEncoder().encode(SCHEMA_V1)).toHex().slice(0, 16), V1_DDL_SHA256_PREFIX);
-  assertEquals(MIGRATIONS.map((m) => m.version), [1, 2]);
-  assertEquals(SCHEMA_VERSION, 2);
+  assertEquals(MIGRATIONS.map((m) => m.version), [1, 2, 3]);
+  assertEquals(SCHEMA_VERSION, 3);
 });
 // A snapshot of the DDL text as released (SHA-256 prefix), not a computed result: it only changes if the text does.
 const V1_DDL_SHA256_PREFIX = "cbbe39f7486d1776";
@@ -77,7 +77,7 @@ Deno.test("a version-1 database upgrades to the current schema with its data", a
     const v1 = await makeV1(path);
     const store = await SqliteStore.open(path);
     try {
-      assertEquals(versions(path), [1, 2]);
+      assertEquals(versions(path), [1, 2, 3]);
       assertEquals(encodeDevice((await store.loadDevice())!).toHex(), encodeDevice(v1.device).toHex());
       assertEquals((await store.loadSession(v1.address))?.serialize(), v1.session.serialize());
       assertEquals(await store.loadIdentity(v1.address), fill(32, 1));
@@ -94,12 +94,17 @@ Deno.test("a version-1 database upgrades to the current schema with its data", a
       await store.storeSentMessage("c@s.whatsapp.net", "M", fill(8, 2));
       assertEquals((await store.getTcToken("1@lid"))?.tokenTimestamp, 5);
       assertEquals(await store.takeSentMessage("c@s.whatsapp.net", "M"), fill(8, 2));
+      // And what version 3 added.
+      await store.commitIncoming({ key: "k", chat: "c", payload: fill(4, 1) }, {});
+      await store.putMessageSecret("c@g.us", "s@s.whatsapp.net", "M", fill(32, 1));
+      assertEquals((await store.pendingIncoming()).map((e) => e.key), ["k"]);
+      assertEquals(await store.getMessageSecret("c@g.us", "s@s.whatsapp.net", "M"), fill(32, 1));
     } finally {
       await store.close();
     }
     // Opening again is a no-op migration.
     await (await SqliteStore.open(path)).close();
-    assertEquals(versions(path), [1, 2]);
+    assertEquals(versions(path), [1, 2, 3]);
   });
 });
 
@@ -112,7 +117,7 @@ Deno.test("a failed upgrade leaves the file at its old version with its data", a
     raw.exec("CREATE TABLE sent_messages (unrelated TEXT)");
     raw.close();
     const e = await expectStoreError(SqliteStore.open(path), "migration_failed", "schema_version");
-    assert(e.message.includes("from schema version 1 to 2"), e.message);
+    assert(e.message.includes(`from schema version 1 to ${SCHEMA_VERSION} failed at version 2`), e.message);
     assertEquals(versions(path), [1]);
     const check = new DatabaseSync(path);
     try {
@@ -141,7 +146,7 @@ Deno.test("a database from newer code is refused, naming both versions, and left
     raw.close();
     const e = await expectStoreError(SqliteStore.open(path), "schema_too_new", "schema_version");
     assert(e.message.includes("99") && e.message.includes(`version ${SCHEMA_VERSION}`), e.message);
-    assertEquals(versions(path), [1, 2, 99]);
+    assertEquals(versions(path), [1, 2, 3, 99]);
   });
 });
 
