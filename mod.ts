@@ -3,6 +3,10 @@
  * code or pair code) and speaks the real protocol end to end: binary stanzas, the Noise transport with
  * certificate-chain verification, and the Signal protocol, with a SQLite store by default.
  *
+ * This entry point holds what a bot needs. The layers underneath have their own:
+ * `@wadeno/client/binary` (stanzas and JIDs), `@wadeno/client/proto` (every protobuf codec),
+ * `@wadeno/client/signal` (the Signal protocol) and `@wadeno/client/testing` (FakeWhatsApp).
+ *
  * @example
  * ```ts ignore
  * import { Client, renderQr, SqliteStore } from "@wadeno/client";
@@ -12,44 +16,129 @@
  * await client.connect();
  * ```
  *
- * The test server lives at `@wadeno/client/testing` ({@link https://jsr.io/@wadeno/client/doc/testing}).
- *
  * @module
  */
 
-export * from "./src/binary/mod.ts";
-export * from "./src/client/mod.ts";
+// The client and its lifecycle.
 export {
-  type AppStateMutationMac,
-  type AppStateSyncKey as StoredAppStateSyncKey,
-  type AppSyncStore,
+  Bot,
+  BotBuilder,
+  type BotEventHandler,
+  type BotHandler,
+  Client,
+  type ClientOptions,
+  type ClientTimings,
+  DEFAULT_TIMINGS,
+  DEFAULT_WA_VERSION,
+  type DevicePropsOptions,
+  type EventOf,
+  type Listener,
+  PairCodeError,
+  type PairCodeErrorCode,
+  type PairCodeOptions,
+  PairError,
+  renderQr,
+  type RenderQrOptions,
+  type Transport,
+  type TransportCloseInfo,
+  TransportError,
+  type TransportFactory,
+  type TransportHandlers,
+  type WaitForOptions,
+  type WaVersion,
+  webSocketTransport,
+  type WebSocketTransportOptions,
+} from "./src/client/mod.ts";
+
+// Events.
+export {
+  type ClientEvents,
+  type ConnectedEvent,
+  type ConnectFailureEvent,
+  ConnectFailureReason,
+  type DisconnectedEvent,
+  type ErrorEvent,
+  type IdentityChangeEvent,
+  type KeepAliveEvent,
+  type LoggedOutEvent,
+  type OfflineSyncCompletedEvent,
+  type OfflineSyncPreviewEvent,
+  type PairErrorEvent,
+  type PairingCodeEvent,
+  type PairingQrCodeEvent,
+  type PairSuccessEvent,
+  type StreamErrorEvent,
+  type TemporaryBanEvent,
+  type UndecryptableMessageEvent,
+} from "./src/client/mod.ts";
+
+// Errors.
+export {
+  ConnectionError,
+  type ConnectionErrorCode,
+  DecryptError,
+  type DecryptErrorCode,
+  InputError,
+  type InputErrorCode,
+  IqError,
+  type IqErrorCode,
+  SendError,
+  type SendErrorCode,
+} from "./src/features/errors.ts";
+
+// Messages: what arrives and how to build what goes out.
+export type {
+  AddressingMode,
+  EditKind,
+  MessageEvent,
+  MessageInfo,
+  MessageSource,
+} from "./src/features/message_info.ts";
+export type { SendOptions, SendResult } from "./src/features/send_options.ts";
+export {
+  contactMessage,
+  editMessage,
+  getEdit,
+  getReaction,
+  getReplyTo,
+  getRevoke,
+  locationMessage,
+  messageKey,
+  messageText,
+  quoteContext,
+  type Quoted,
+  reactionMessage,
+  revokeMessage,
+  textMessage,
+  type TextOptions,
+  unwrapMessage,
+  vcard,
+} from "./src/features/message_builders.ts";
+export type { MarkReadOptions, ReceiptEvent, ReceiptEvents, ReceiptKind } from "./src/features/receipts.ts";
+export { DISAPPEARING_TIMERS, disappearingTimerMessage } from "./src/features/disappearing.ts";
+export { toJid } from "./src/features/jid_input.ts";
+export { generateMessageId } from "./src/client/mod.ts";
+
+// Features.
+export { type GroupInfo, type GroupMember } from "./src/features/groups/parse.ts";
+export type { GroupEvents, Groups } from "./src/features/groups/groups.ts";
+export type { ChatEvents, Chats } from "./src/features/chats.ts";
+export type { InfoQuery, IqSpec } from "./src/features/iq.ts";
+
+// Stores.
+export {
   type Backend,
-  type Clock,
-  createDevice,
   type Device,
-  type DeviceAppVersion,
-  type DeviceListEntry,
-  type DeviceListRecord,
-  type DeviceStore,
-  type HashState,
-  isPaired,
-  type LidLearningSource,
-  type LidPnMappingEntry,
-  LruTtlCache,
-  type LruTtlCacheOptions,
   MemoryStore,
   type MemoryStoreOptions,
-  type ProtocolStore,
-  type SignalStore,
-  type SignedPreKey,
   SqliteStore,
   type SqliteStoreOptions,
   type SqliteSynchronous,
   StoreError,
   type StoreErrorKind,
-  type StoreErrorOptions,
-  type TcTokenEntry,
 } from "./src/store/mod.ts";
+
+// Logging.
 export {
   createLogger,
   type Logger,
@@ -59,27 +148,7 @@ export {
   type LogSink,
   silentLogger,
 } from "./src/logger.ts";
-export {
-  type Chain,
-  type ChainKey,
-  type MessageKeys,
-  type PendingPreKey as SessionPendingPreKey,
-  PreKeyRecord,
-  type SenderKeyExtras,
-  SenderKeyRecord,
-  type SenderKeyState,
-  type SenderKeyStateFields,
-  type SenderMessageKeySeed,
-  type SessionExtras,
-  SessionRecord,
-  type SessionState,
-  type SessionStateFields,
-  SignalError,
-  type SignalErrorCode,
-  SignedPreKeyRecord,
-  type SkippedMessageKey,
-} from "./src/signal/mod.ts";
-export { NoiseError, type NoiseErrorCode } from "./src/noise/mod.ts";
-export type { KeyPair } from "./src/crypto/mod.ts";
-/** The WhatsApp protobuf schema: every message codec (`Message.encode(...)`) and its type. */
-export * from "./src/proto/mod.ts";
+
+// What the signatures above mention.
+export { Jid, JidParseError, type Node, type NodeInput } from "./src/binary/mod.ts";
+export type { ContextInfo, Message, MessageKey } from "./src/proto/mod.ts";

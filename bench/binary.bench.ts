@@ -14,7 +14,7 @@ import { deflateSync, inflateSync } from "node:zlib";
 // Baileys has no "exports" map; its WABinary module is imported directly (plain JS, hence the casts).
 import * as baileysBinary from "baileys/lib/WABinary/index.js";
 import * as baileysConstants from "baileys/lib/WABinary/constants.js";
-import { Jid, marshal, type Node, type NodeInput, unmarshal } from "../mod.ts";
+import { Jid, marshal, type Node, type NodeInput, unmarshal } from "../src/binary/mod.ts";
 
 type BaileysNode = { tag: string; attrs: Record<string, string>; content?: unknown };
 const baileysEncode = baileysBinary.encodeBinaryNode as (node: BaileysNode) => Uint8Array;

@@ -7,10 +7,12 @@
  */
 
 import type { Jid, Node, NodeInput } from "../binary/mod.ts";
+import type { StanzaFilter, StanzaHandler } from "../features/context.ts";
+import type { InfoQuery, IqSpec } from "../features/iq.ts";
 import type { Logger } from "../logger.ts";
 import type { Backend, Device } from "../store/mod.ts";
 import type { ClientEvents } from "./events.ts";
-import type { InfoQuery } from "./iq.ts";
+import type { IqLabel } from "./iq.ts";
 import type { WaVersion } from "./payload.ts";
 
 /** How a connection ended, from the client's point of view: what to do next. */
@@ -47,6 +49,13 @@ export interface ClientTimings {
   maintenanceIntervalMs: number;
   /** Backoff for the n-th consecutive failure; default Fibonacci seconds with jitter, capped at 900 s. */
   backoffMs: (attempt: number) => number;
+  /**
+   * Ackable stanzas handled at once (1,024). Past it, stanzas are left to the server, which redelivers
+   * them after the client reconnects once the backlog drained: bounded memory, nothing lost.
+   */
+  maxInFlightStanzas: number;
+  /** Connection attempts in a row whose handshake fails for a non-network reason before giving up (5). */
+  maxHandshakeFailures: number;
 }
 
 /** The client as its internal modules see it. */
@@ -65,18 +74,26 @@ export interface ClientCore {
   updateDevice(change: (device: Device) => void): Promise<void>;
   /** Replaces the device (after logout) and persists it. */
   resetDevice(): Promise<void>;
-  /** Emits an event. */
+  /** Emits an event (listeners run; a returned promise is observed, not awaited). */
   emit<K extends keyof ClientEvents>(name: K, data: ClientEvents[K]): void;
-  /** Sends a node on the live connection. */
+  /** Emits an event and resolves once its listeners and `events()` consumers handled it. */
+  emitAndWait<K extends keyof ClientEvents>(name: K, data: ClientEvents[K]): Promise<void>;
+  /** Sends a node on the live connection; rejects with `ConnectionError` `not_connected` when there is none. */
   sendNode(node: NodeInput): Promise<void>;
   /** Sends an IQ and waits for its result. */
-  query(query: InfoQuery): Promise<Node>;
+  query(query: InfoQuery, label?: IqLabel): Promise<Node>;
+  /** Runs an IQ spec. */
+  execute<T>(spec: IqSpec<T>, options?: { signal?: AbortSignal }): Promise<T>;
+  /** Registers a stanza handler; returns the unsubscribe function. */
+  on(filter: StanzaFilter, handler: StanzaHandler): () => void;
   /** Ends the live connection with this outcome (the run loop acts on it). */
   endConnection(outcome: ConnectionOutcome): void;
   /** Runs background work, logging (never dropping) its failure. */
   spawn(what: string, work: () => Promise<unknown>): void;
   /** Our own JID (PN with device), once paired. */
   readonly ownJid: Jid | undefined;
+  /** True between `<success>` and the end of the connection. */
+  readonly isLoggedIn: boolean;
   /** Milliseconds to add to the local clock to get server time. */
   serverTimeOffsetMs: number;
 }

@@ -34,7 +34,7 @@ export interface WaitForOptions<T> {
  */
 export class TypedEmitter<M extends object> {
   #listeners = new Map<keyof M, Set<Listener<never>>>();
-  #iterators = new Set<(event: EventOf<M>) => void>();
+  #iterators = new Set<(event: EventOf<M>, done?: () => void) => void>();
   /** Called with a listener's error; defaults to `console.error`. */
   onListenerError: (error: unknown, event: keyof M) => void = (error, event) =>
     console.error(`wadeno: listener for "${String(event)}" failed:`, error);
@@ -86,6 +86,38 @@ export class TypedEmitter<M extends object> {
   }
 
   /**
+   * Delivers an event like {@linkcode TypedEmitter.emit} and resolves once it has been handled: every
+   * listener's returned promise settled, and every open iterator's consumer asked for the next event
+   * after this one (or stopped iterating). The client emits messages this way, so that a message counts
+   * as handled only when the bot's code is done with it.
+   */
+  emitAndWait<K extends keyof M>(name: K, data: M[K]): Promise<void> {
+    const waits: Promise<unknown>[] = [];
+    const set = this.#listeners.get(name);
+    if (set) {
+      for (const listener of [...set]) {
+        try {
+          const result = (listener as Listener<M[K]>)(data);
+          if (result && typeof (result as Promise<void>).then === "function") {
+            waits.push((result as Promise<void>).then(undefined, (e) => this.onListenerError(e, name)));
+          }
+        } catch (e) {
+          this.onListenerError(e, name);
+        }
+      }
+    }
+    if (this.#iterators.size) {
+      const event = { type: name, data } as EventOf<M>;
+      for (const push of this.#iterators) {
+        const { promise, resolve } = Promise.withResolvers<void>();
+        push(event, resolve);
+        waits.push(promise);
+      }
+    }
+    return waits.length ? Promise.all(waits).then(() => {}) : Promise.resolve();
+  }
+
+  /**
    * Resolves with the payload of the next event of this name (that passes `filter`). Register it before
    * triggering the action that causes the event.
    */
@@ -108,20 +140,31 @@ export class TypedEmitter<M extends object> {
   }
 
   /**
-   * An async iterator over every event emitted after the call. Events are buffered while the consumer
-   * is busy (nothing is dropped); the iterator ends when `signal` aborts or the consumer breaks.
+   * An async iterator over every event emitted after the call. Events are buffered while the consumer is
+   * busy (nothing is dropped); the iterator ends when `signal` aborts or the consumer breaks.
+   *
+   * An event delivered by {@linkcode TypedEmitter.emitAndWait} counts as handled when the consumer asks
+   * for the next event (the body of a `for await` loop finished) or stops iterating; until then the
+   * emitter's caller waits. So the buffer holds at most what the emitters are waiting on: a consumer
+   * that never asks for the next event holds up those emitters (backpressure), it does not lose events.
    */
   events(options: { signal?: AbortSignal } = {}): AsyncIterableIterator<EventOf<M>> {
-    const buffer: EventOf<M>[] = [];
+    const buffer: Array<{ event: EventOf<M>; done?: () => void }> = [];
+    let current: (() => void) | undefined;
     let wake: (() => void) | undefined;
     let done = false;
-    const push = (event: EventOf<M>) => {
-      buffer.push(event);
+    const push = (event: EventOf<M>, handled?: () => void) => {
+      if (done) return handled?.();
+      buffer.push({ event, done: handled });
       wake?.();
     };
     const finish = () => {
+      if (done) return;
       done = true;
       this.#iterators.delete(push);
+      current?.();
+      current = undefined;
+      for (const entry of buffer.splice(0)) entry.done?.();
       wake?.();
     };
     this.#iterators.add(push);
@@ -129,14 +172,19 @@ export class TypedEmitter<M extends object> {
     if (options.signal?.aborted) finish();
     const iterator: AsyncIterableIterator<EventOf<M>> = {
       next: async (): Promise<IteratorResult<EventOf<M>>> => {
+        // Asking for the next event means the previous one was handled.
+        current?.();
+        current = undefined;
         while (!buffer.length && !done) {
           const { promise, resolve } = Promise.withResolvers<void>();
           wake = resolve;
           await promise;
           wake = undefined;
         }
-        if (buffer.length) return { value: buffer.shift()!, done: false };
-        return { value: undefined, done: true };
+        const entry = buffer.shift();
+        if (!entry) return { value: undefined, done: true };
+        current = entry.done;
+        return { value: entry.event, done: false };
       },
       return: (): Promise<IteratorResult<EventOf<M>>> => {
         finish();

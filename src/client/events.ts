@@ -6,10 +6,13 @@
  */
 
 import type { Jid, Node } from "../binary/mod.ts";
+import type { ChatEvents } from "../features/chats.ts";
+import type { GroupEvents } from "../features/groups/groups.ts";
+import type { MessageEvent } from "../features/message_info.ts";
+import type { ReceiptEvents } from "../features/receipts.ts";
 import type { IdentityChangeEvent } from "./messaging/messaging.ts";
 import type { OfflineSyncCompletedEvent, OfflineSyncPreviewEvent } from "./messaging/offline.ts";
-import type { ReceiptEvent } from "./messaging/receipts.ts";
-import type { MessageEvent, UndecryptableMessageEvent } from "./messaging/receive.ts";
+import type { UndecryptableMessageEvent } from "./messaging/receive.ts";
 
 /** Reasons in a `<failure reason=...>` node sent instead of `<success>` at login. */
 export const ConnectFailureReason = {
@@ -143,8 +146,21 @@ export interface KeepAliveEvent {
   errorCount: number;
 }
 
-/** Every event the client emits, by name. */
-export interface ClientEvents {
+/** Payload of `error`: something failed in the background (a handler threw, a background task failed). */
+export interface ErrorEvent {
+  /** What failed (an `Error`, with its stack). */
+  error: unknown;
+  /** Where: `handling <notification type="w:gp2">`, `a "message" listener`, ... */
+  context: string;
+}
+
+/**
+ * Every event the client emits, by name: the client's own (connection, pairing, messages) and each
+ * feature's (`receipt`, group and presence events, ...).
+ */
+export interface ClientEvents extends ReceiptEvents, GroupEvents, ChatEvents {
+  /** A handler or background task failed; the client carries on. */
+  error: ErrorEvent;
   /** Logged in and ready. */
   connected: ConnectedEvent;
   /** The connection closed. */
@@ -163,7 +179,7 @@ export interface ClientEvents {
   loggedOut: LoggedOutEvent;
   /** Another client connected with the same credentials (409 / conflict replaced). */
   streamReplaced: Record<string, never>;
-  /** An unknown stream error. */
+  /** An unknown stream error (the client reconnects with backoff). */
   streamError: StreamErrorEvent;
   /** An unhandled login failure. */
   connectFailure: ConnectFailureEvent;
@@ -179,8 +195,6 @@ export interface ClientEvents {
   message: MessageEvent;
   /** A message arrived that could not be decrypted (a retry receipt was sent). */
   undecryptableMessage: UndecryptableMessageEvent;
-  /** A delivery, read, played or other receipt arrived. */
-  receipt: ReceiptEvent;
   /** The server is about to replay what arrived while this device was offline. */
   offlineSyncPreview: OfflineSyncPreviewEvent;
   /** The offline backlog has been processed (or the 60 s fallback fired). */

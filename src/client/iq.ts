@@ -1,71 +1,33 @@
 /**
  * IQ request/response: ids, a pending map, a 60 s default timeout, cancellation, and typed
- * {@linkcode IqError}s that carry the server's code and text.
+ * {@linkcode IqError}s that carry the server's code and text and name the operation.
  *
  * @module
  */
 
-import { getChild, type Jid, type Node, type NodeInput, type NodeInputContent } from "../binary/mod.ts";
+import { getChild, type Node, type NodeInput } from "../binary/mod.ts";
+import { ConnectionError, IqError } from "../features/errors.ts";
+import { type InfoQuery, SERVER_JID } from "../features/iq.ts";
+
+/** What an IQ is, for error messages: the operation and what it is about. */
+export interface IqLabel {
+  /** The operation (`group info`); defaults to `<xmlns> <type>`. */
+  operation?: string;
+  /** What it is about, when it is about something. */
+  about?: string;
+}
 
 /** The default time an IQ waits for its response. */
 export const DEFAULT_IQ_TIMEOUT_MS = 60_000;
 
-/** The server JID IQs go to by default. */
-export const SERVER_JID = "s.whatsapp.net";
-
-/** Why an IQ failed. */
-export type IqErrorKind = "server" | "timeout" | "disconnected" | "aborted" | "not_connected";
-
-/** An IQ failed: the server answered `type="error"`, or no answer came. */
-export class IqError extends Error {
-  /** Which way it failed. */
-  readonly kind: IqErrorKind;
-  /** The server's error code (0 when the failure was local). */
-  readonly code: number;
-  /** The server's error text (empty when local). */
-  readonly text: string;
-  /** The `<iq type="error">` response, when there was one. */
-  readonly node?: Node;
-
-  /** Creates the error. */
-  constructor(
-    kind: IqErrorKind,
-    message: string,
-    details: { code?: number; text?: string; node?: Node } = {},
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = "IqError";
-    this.kind = kind;
-    this.code = details.code ?? 0;
-    this.text = details.text ?? "";
-    this.node = details.node;
-  }
-}
-
-/** An IQ to send. */
-export interface InfoQuery {
-  /** The `xmlns` attribute (`encrypt`, `w:p`, `md`, `usync`, ...). */
-  namespace: string;
-  /** `get` or `set`. */
-  type: "get" | "set";
-  /** Recipient; defaults to `s.whatsapp.net`. */
-  to?: Jid | string;
-  /** Optional `target` attribute. */
-  target?: Jid | string;
-  /** The request id; generated when absent. */
-  id?: string;
-  /** Child nodes or raw content. */
-  content?: NodeInputContent;
-  /** Timeout in milliseconds (default 60 s). */
-  timeoutMs?: number;
-  /** Cancels the wait. */
-  signal?: AbortSignal;
-}
-
 interface Pending {
+  details: { operation: string; about?: string };
   resolve(node: Node): void;
-  reject(error: IqError): void;
+  reject(error: Error): void;
+}
+
+function describe(d: { operation: string; about?: string }): string {
+  return d.about ? `${d.operation} for ${d.about}` : d.operation;
 }
 
 /**
@@ -110,12 +72,16 @@ export class IqTracker {
 
   /**
    * Sends a query through `send` and resolves with the `type="result"` response. Rejects with an
-   * {@linkcode IqError}: `server` for `type="error"`, `timeout`, `aborted`, `disconnected`, or
-   * `not_connected` when `send` throws.
+   * {@linkcode IqError} (`server` for `type="error"`, `timeout`, `aborted`, `disconnected`), or with the
+   * `ConnectionError` `send` threw (not connected).
    */
-  request(send: (node: NodeInput) => void, query: InfoQuery): Promise<Node> {
+  request(send: (node: NodeInput) => void, query: InfoQuery, label: IqLabel = {}): Promise<Node> {
     const node = this.build(query);
     const id = node.attrs.id;
+    const details = {
+      operation: label.operation ?? `${query.namespace} ${query.type}`,
+      about: label.about,
+    };
     const timeoutMs = query.timeoutMs ?? DEFAULT_IQ_TIMEOUT_MS;
     const { promise, resolve, reject } = Promise.withResolvers<Node>();
     const timeout = AbortSignal.timeout(timeoutMs);
@@ -126,15 +92,12 @@ export class IqTracker {
         reject(
           new IqError(
             "timeout",
-            `IQ ${query.namespace}/${query.type} (${id}) got no response within ${timeoutMs} ms`,
+            details,
+            `${describe(details)}: no answer within ${timeoutMs} ms (IQ ${id})`,
           ),
         );
       } else {
-        reject(
-          new IqError("aborted", `IQ ${query.namespace}/${query.type} (${id}) was cancelled`, {}, {
-            cause: query.signal?.reason,
-          }),
-        );
+        reject(new IqError("aborted", details, undefined, { cause: query.signal?.reason }));
       }
     };
     const settle = (fn: () => void) => {
@@ -142,6 +105,7 @@ export class IqTracker {
       fn();
     };
     this.#pending.set(id, {
+      details,
       resolve: (n) => settle(() => resolve(n)),
       reject: (e) => settle(() => reject(e)),
     });
@@ -154,16 +118,15 @@ export class IqTracker {
       send(node);
     } catch (e) {
       this.#pending.delete(id);
-      settle(() =>
-        reject(
-          new IqError(
-            "not_connected",
-            `cannot send IQ ${query.namespace}/${query.type}: ${(e as Error).message}`,
-            {},
-            { cause: e },
-          ),
-        )
+      const error = e instanceof ConnectionError ? e : new ConnectionError(
+        "not_connected",
+        `cannot send ${describe(details)}: ${(e as Error).message}`,
+        undefined,
+        {
+          cause: e,
+        },
       );
+      settle(() => reject(error));
     }
     return promise;
   }
@@ -182,15 +145,9 @@ export class IqTracker {
       pending.resolve(node);
     } else {
       const err = getChild(node, "error");
-      const code = Number(err?.attrs.code ?? 0) || 0;
+      const status = Number(err?.attrs.code ?? 0) || 0;
       const text = err?.attrs.text ?? "";
-      pending.reject(
-        new IqError(
-          "server",
-          `server answered IQ ${node.attrs.id} with error ${code}${text ? ` (${text})` : ""}`,
-          { code, text, node },
-        ),
-      );
+      pending.reject(new IqError("server", { ...pending.details, status, text, node }));
     }
     return true;
   }
@@ -200,7 +157,13 @@ export class IqTracker {
     const pending = [...this.#pending.values()];
     this.#pending.clear();
     for (const p of pending) {
-      p.reject(new IqError("disconnected", `connection closed before the IQ was answered: ${reason}`));
+      p.reject(
+        new IqError(
+          "disconnected",
+          p.details,
+          `${describe(p.details)}: the connection closed before the answer came (${reason})`,
+        ),
+      );
     }
   }
 }

@@ -11,7 +11,7 @@
  * | 503 | none | reconnect with backoff |
  * | 515 | none | reconnect at once |
  * | 516 | loggedOut | stop |
- * | other | streamError | stop |
+ * | other | streamError | reconnect with backoff (an unknown code is treated as transient, as the real clients do) |
  *
  * @module
  */
@@ -26,25 +26,11 @@ import {
   readUint,
 } from "../binary/mod.ts";
 import { equalBytes } from "../crypto/mod.ts";
+import { ConnectionError } from "../features/errors.ts";
 import type { ClientCore, ConnectionOutcome } from "./core.ts";
 import { ConnectFailureReason, isLoggedOutReason } from "./events.ts";
 import { ensurePreKeys, uploadPreKeys } from "./prekeys.ts";
 import { RATE_LIMIT_BACKOFF_STEPS } from "./backoff.ts";
-
-/** A login or session ended for a reason the caller should see (the value `connect()` rejects with). */
-export class ConnectionError extends Error {
-  /** `logged_out`, `stream_replaced`, `stream_error`, `connect_failure`, `temporary_ban`, `client_outdated`, `pair_error`, `qr_expired`, `disconnected`. */
-  readonly kind: string;
-  /** The numeric reason or code, when there was one. */
-  readonly code?: number;
-  /** Creates the error. */
-  constructor(kind: string, message: string, code?: number, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "ConnectionError";
-    this.kind = kind;
-    this.code = code;
-  }
-}
 
 /** Maps a `<stream:error>` to events and the next step. */
 export function handleStreamError(core: ClientCore, node: Node): ConnectionOutcome {
@@ -83,17 +69,9 @@ export function handleStreamError(core: ClientCore, node: Node): ConnectionOutco
     log.warn("service unavailable (503), reconnecting with backoff");
     return { action: "backoff", reason: "stream error 503" };
   }
-  log.error(`unknown stream error ${code || "(no code)"}`, { attrs: node.attrs });
+  log.warn(`unknown stream error ${code || "(no code)"}; reconnecting with backoff`, { attrs: node.attrs });
   core.emit("streamError", { code, raw: node });
-  return {
-    action: "stop",
-    reason: `stream error ${code}`,
-    error: new ConnectionError(
-      "stream_error",
-      `unknown stream error ${code || "(no code)"}`,
-      Number(code) || undefined,
-    ),
-  };
+  return { action: "backoff", reason: `stream error ${code || "(no code)"}` };
 }
 
 /** Maps a login `<failure reason=N>` to events and the next step. */

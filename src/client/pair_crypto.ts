@@ -51,18 +51,24 @@ export const PAIR_CODE_PBKDF2_ITERATIONS = 131_072;
 /** How long a pair code stays valid. */
 export const PAIR_CODE_VALIDITY_MS = 180_000;
 
-/** Pairing failed a check; `code`/`text` are what the companion answers the server with. */
+/**
+ * Pairing failed a check. `status` and `text` are what the companion answers the server with; `code` is
+ * the text as an identifier (`hmac_mismatch`, `signature_mismatch`, `bad_qr`, `internal_error`, ...).
+ */
 export class PairError extends Error {
+  /** The text as an identifier: `-` becomes `_`. */
+  readonly code: string;
   /** The IQ error code sent back to the server (401 for a bad HMAC or signature, 500 otherwise). */
-  readonly code: number;
+  readonly status: number;
   /** The IQ error text (`hmac-mismatch`, `signature-mismatch`, `internal-error`). */
   readonly text: string;
   /** Creates the error. */
-  constructor(code: number, text: string, message: string, options?: ErrorOptions) {
+  constructor(status: number, text: string, message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = "PairError";
-    this.code = code;
+    this.status = status;
     this.text = text;
+    this.code = text.replaceAll("-", "_");
   }
 }
 
@@ -298,7 +304,7 @@ export function normalizePairCode(code: string): string {
 }
 
 /** Why a pair-code request was refused before anything was sent. */
-export type PairCodeErrorKind =
+export type PairCodeErrorCode =
   | "phone_number_required"
   | "phone_number_too_short"
   | "phone_number_not_international"
@@ -310,12 +316,12 @@ export type PairCodeErrorKind =
 /** A pair-code request or notification failed validation. */
 export class PairCodeError extends Error {
   /** What was wrong. */
-  readonly kind: PairCodeErrorKind;
+  readonly code: PairCodeErrorCode;
   /** Creates the error. */
-  constructor(kind: PairCodeErrorKind, message: string) {
+  constructor(code: PairCodeErrorCode, message: string) {
     super(message);
     this.name = "PairCodeError";
-    this.kind = kind;
+    this.code = code;
   }
 }
 

@@ -18,7 +18,7 @@ import {
 } from "../binary/mod.ts";
 import { generateKeyPair, type KeyPair } from "../crypto/mod.ts";
 import type { ClientCore } from "./core.ts";
-import { ConnectionError } from "./login.ts";
+import { ConnectionError } from "../features/errors.ts";
 import {
   buildCompanionKeyBundle,
   generatePairCode,
@@ -246,13 +246,13 @@ export class Pairing {
       await core.sendNode({
         tag: "iq",
         attrs: { to: "s.whatsapp.net", type: "error", id: node.attrs.id },
-        content: [{ tag: "error", attrs: { code: String(error.code), text: error.text } }],
+        content: [{ tag: "error", attrs: { code: String(error.status), text: error.text } }],
       }).catch((sendError) => this.#log.warn("could not send the pair error reply", { error: sendError }));
       core.emit("pairError", { id: jid ?? Jid.server("s.whatsapp.net"), lid, businessName, platform, error });
       core.endConnection({
         action: "stop",
         reason: "pairing refused",
-        error: new ConnectionError("pair_error", error.message, error.code, { cause: error }),
+        error: new ConnectionError("pair_error", error.message, error.status, { cause: error }),
       });
     }
   }

@@ -48,22 +48,41 @@ export function preKeyUploadContent(device: Device, preKeys: readonly PreKeyReco
 
 /** Asks the server how many of our prekeys it holds. */
 export async function getServerPreKeyCount(core: ClientCore): Promise<number> {
-  const res = await core.query({ namespace: "encrypt", type: "get", content: [{ tag: "count", attrs: {} }] });
+  const res = await core.query(
+    { namespace: "encrypt", type: "get", content: [{ tag: "count", attrs: {} }] },
+    { operation: "prekey count" },
+  );
   const count = getChild(res, "count");
   const value = count ? optAttrInt(count, "value") : undefined;
   if (value === undefined) throw new Error("prekey count response has no <count value>");
   return value;
 }
 
-/** Generates, stores and uploads `count` new prekeys. */
-export async function uploadPreKeys(core: ClientCore, count = UPLOAD_PREKEY_COUNT): Promise<void> {
+/**
+ * Generates `count` new prekeys under ids no other caller can get, stores them and makes both durable.
+ * The ids are reserved before the first `await` (the device's counter advances in the same step), so
+ * overlapping callers (an upload and a retry receipt's fresh key) never hand out one id twice.
+ */
+export async function reservePreKeys(core: ClientCore, count: number): Promise<PreKeyRecord[]> {
   const preKeys = generatePreKeys(core.device.nextPreKeyId, count);
-  await core.store.storePreKeys(preKeys);
   const next = preKeys.length ? (preKeys[preKeys.length - 1].keyId % 0xffffff) + 1 : core.device.nextPreKeyId;
-  await core.updateDevice((d) => {
+  // updateDevice applies the change synchronously, before it awaits the save.
+  const saved = core.updateDevice((d) => {
     d.nextPreKeyId = next;
   });
-  await core.query({ namespace: "encrypt", type: "set", content: preKeyUploadContent(core.device, preKeys) });
+  await core.store.storePreKeys(preKeys);
+  await saved;
+  await core.store.flush();
+  return preKeys;
+}
+
+/** Generates, stores and uploads `count` new prekeys. */
+export async function uploadPreKeys(core: ClientCore, count = UPLOAD_PREKEY_COUNT): Promise<void> {
+  const preKeys = await reservePreKeys(core, count);
+  await core.query(
+    { namespace: "encrypt", type: "set", content: preKeyUploadContent(core.device, preKeys) },
+    { operation: "prekey upload" },
+  );
   core.log.child("Client/PreKeys").info(`uploaded ${preKeys.length} prekeys`, { first: preKeys[0]?.keyId });
 }
 

@@ -53,6 +53,26 @@ export class KeyedMutex {
   }
 
   /**
+   * Takes the lock of `key` once every earlier task for it has settled and resolves with the function that
+   * releases it (call it exactly once; later calls do nothing). For work whose set of locks grows as it
+   * goes; prefer {@linkcode KeyedMutex.withLock} otherwise.
+   */
+  async acquire(key: string): Promise<() => void> {
+    const previous = this.#tails.get(key);
+    const { promise: done, resolve } = Promise.withResolvers<void>();
+    this.#tails.set(key, done);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      resolve();
+      if (this.#tails.get(key) === done) this.#tails.delete(key);
+    };
+    if (previous !== undefined) await previous;
+    return release;
+  }
+
+  /**
    * Runs `fn` while holding the locks of all `keys` (a group send to many devices). Keys are taken in sorted
    * order, so two multi-key callers can never wait on each other in a cycle.
    */

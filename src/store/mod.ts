@@ -23,7 +23,14 @@
  * @module
  */
 
-export type { AppSyncStore, Backend, DeviceStore, ProtocolStore, SignalStore } from "./backend.ts";
+export type {
+  AppSyncStore,
+  Backend,
+  DeviceStore,
+  InboxStore,
+  ProtocolStore,
+  SignalStore,
+} from "./backend.ts";
 export {
   ADV_SECRET_KEY_LENGTH,
   checkDevice,
@@ -44,10 +51,12 @@ export {
   type DeviceListEntry,
   type DeviceListRecord,
   type HashState,
+  type IncomingMessageRecord,
   type LidLearningSource,
   type LidPnMappingEntry,
   LTHASH_LENGTH,
   MUTATION_MAC_LENGTH,
+  type SignalWriteBatch,
   type TcTokenEntry,
 } from "./types.ts";
 export {

@@ -1,6 +1,7 @@
 import { assertEquals, assertRejects } from "../_assert.ts";
 import type { Node, NodeInput } from "../../src/binary/mod.ts";
-import { IqError, IqTracker } from "../../src/client/iq.ts";
+import { IqTracker } from "../../src/client/iq.ts";
+import { ConnectionError, IqError } from "../../src/features/errors.ts";
 import { buildAck } from "../../src/client/ack.ts";
 
 Deno.test("IQ: builds the stanza, resolves on result, rejects with the server's code and text on error", async () => {
@@ -11,7 +12,10 @@ Deno.test("IQ: builds the stanza, resolves on result, rejects with the server's 
     type: "get",
     content: [{ tag: "count", attrs: {} }],
   });
-  const bad = iq.request((n) => sent.push(n), { namespace: "w:p", type: "get" });
+  const bad = iq.request((n) => sent.push(n), { namespace: "w:g2", type: "get" }, {
+    operation: "group info",
+    about: "120363000000000001@g.us",
+  });
   assertEquals(sent[0], {
     tag: "iq",
     attrs: { id: "t.1", xmlns: "encrypt", type: "get", to: "s.whatsapp.net", target: undefined },
@@ -30,28 +34,29 @@ Deno.test("IQ: builds the stanza, resolves on result, rejects with the server's 
     content: [{ tag: "error", attrs: { code: "404", text: "item-not-found" } }],
   });
   const e = await assertRejects(() => bad, IqError);
-  assertEquals([e.kind, e.code, e.text], ["server", 404, "item-not-found"]);
+  assertEquals([e.code, e.status, e.text, e.operation], ["server", 404, "item-not-found", "group info"]);
+  assertEquals(e.message, "group info for 120363000000000001@g.us: item-not-found (404)");
   // Unknown ids and server-initiated IQs are not swallowed.
   assertEquals(iq.handle({ tag: "iq", attrs: { id: "t.9", type: "result" } }), false);
   assertEquals(iq.handle({ tag: "iq", attrs: { id: "x", type: "set" } }), false);
   assertEquals(iq.pendingCount, 0);
 });
 
-Deno.test("IQ: timeout, cancellation, disconnect and a failing send each reject with their kind", async () => {
+Deno.test("IQ: timeout, cancellation and disconnect reject with their code; a failing send is not connected", async () => {
   const iq = new IqTracker("t");
   const timeout = iq.request(() => {}, { namespace: "a", type: "get", timeoutMs: 5 });
-  assertEquals((await assertRejects(() => timeout, IqError)).kind, "timeout");
+  assertEquals((await assertRejects(() => timeout, IqError)).code, "timeout");
   const ac = new AbortController();
   const cancelled = iq.request(() => {}, { namespace: "a", type: "get", signal: ac.signal });
   ac.abort();
-  assertEquals((await assertRejects(() => cancelled, IqError)).kind, "aborted");
+  assertEquals((await assertRejects(() => cancelled, IqError)).code, "aborted");
   const dropped = iq.request(() => {}, { namespace: "a", type: "get" });
   iq.failAll("socket closed");
-  assertEquals((await assertRejects(() => dropped, IqError)).kind, "disconnected");
+  assertEquals((await assertRejects(() => dropped, IqError)).code, "disconnected");
   const unsent = iq.request(() => {
     throw new Error("closed");
   }, { namespace: "a", type: "get" });
-  assertEquals((await assertRejects(() => unsent, IqError)).kind, "not_connected");
+  assertEquals((await assertRejects(() => unsent, ConnectionError)).code, "not_connected");
   assertEquals(iq.pendingCount, 0);
 });
 

@@ -71,7 +71,7 @@ Deno.test("ADV: wrong ADV secret -> 401 hmac-mismatch; forged account signature 
     keyIndex: 1,
   });
   const e1 = assertThrows(() => verifyAndSignPairing(container, randomBytes(32), companion), PairError);
-  assertEquals([e1.code, e1.text], [401, "hmac-mismatch"]);
+  assertEquals([e1.status, e1.text, e1.code], [401, "hmac-mismatch", "hmac_mismatch"]);
 
   // Forge: re-sign the details with a key that is not the one announced as account key.
   const decoded = ADVSignedDeviceIdentityHMAC.decode(container);
@@ -88,7 +88,7 @@ Deno.test("ADV: wrong ADV secret -> 401 hmac-mismatch; forged account signature 
     hmac: hmacSha256(advSecret, forged),
   });
   const e2 = assertThrows(() => verifyAndSignPairing(forgedContainer, advSecret, companion), PairError);
-  assertEquals([e2.code, e2.text], [401, "signature-mismatch"]);
+  assertEquals([e2.status, e2.text, e2.code], [401, "signature-mismatch", "signature_mismatch"]);
   // Signed over a different companion key also fails.
   const other = signCompanion({
     primaryIdentity: phone,
@@ -103,7 +103,7 @@ Deno.test("ADV: wrong ADV secret -> 401 hmac-mismatch; forged account signature 
   // Garbage is an internal error, not a crash.
   assertEquals(
     assertThrows(() => verifyAndSignPairing(new Uint8Array([0xff, 0xff]), advSecret, companion), PairError)
-      .code,
+      .status,
     500,
   );
 });
@@ -115,16 +115,16 @@ Deno.test("pair code: 8 characters from the alphabet; validation of codes and ph
     assert([...code].every((c) => PAIR_CODE_ALPHABET.includes(c)), code);
   }
   assertEquals(normalizePairCode("abcd-efgh"), "ABCDEFGH");
-  assertEquals(assertThrows(() => normalizePairCode("ABCD0FGH"), PairCodeError).kind, "invalid_custom_code");
-  assertEquals(assertThrows(() => normalizePairCode("ABC"), PairCodeError).kind, "invalid_custom_code");
+  assertEquals(assertThrows(() => normalizePairCode("ABCD0FGH"), PairCodeError).code, "invalid_custom_code");
+  assertEquals(assertThrows(() => normalizePairCode("ABC"), PairCodeError).code, "invalid_custom_code");
   assertEquals(normalizePhoneNumber("+1 (555) 123-4567"), "15551234567");
-  assertEquals(assertThrows(() => normalizePhoneNumber("+"), PairCodeError).kind, "phone_number_required");
+  assertEquals(assertThrows(() => normalizePhoneNumber("+"), PairCodeError).code, "phone_number_required");
   assertEquals(
-    assertThrows(() => normalizePhoneNumber("123456"), PairCodeError).kind,
+    assertThrows(() => normalizePhoneNumber("123456"), PairCodeError).code,
     "phone_number_too_short",
   );
   assertEquals(
-    assertThrows(() => normalizePhoneNumber("0555123456"), PairCodeError).kind,
+    assertThrows(() => normalizePhoneNumber("0555123456"), PairCodeError).code,
     "phone_number_not_international",
   );
 });

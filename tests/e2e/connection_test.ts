@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertInstanceOf, assertRejects } from "../_assert.ts";
-import { ConnectionError } from "../../src/client/login.ts";
+import { ConnectionError } from "../../src/features/errors.ts";
 import { generateKeyPair } from "../../src/crypto/mod.ts";
 import { NoiseError } from "../../src/noise/mod.ts";
 import { SqliteStore } from "../../src/store/mod.ts";
@@ -44,8 +44,10 @@ Deno.test("a wrong trusted root fails the connection with a certificate error an
   await using wa = await startServer();
   await using client = await newClient(wa, { trustedRoot: generateKeyPair().publicKey });
   const disconnected = client.waitFor("disconnected", { signal: deadline() });
-  const err = await assertRejects(() => client.connect({ signal: deadline() }), NoiseError);
-  assertEquals(err.code, "cert_intermediate_signature");
+  const err = await assertRejects(() => client.connect({ signal: deadline() }), ConnectionError);
+  assertEquals(err.code, "certificate");
+  assertInstanceOf(err.cause, NoiseError);
+  assertEquals(err.cause.code, "cert_intermediate_signature");
   assertEquals((await disconnected).willReconnect, false);
   assertEquals(wa.pairing !== undefined, true);
 });
@@ -214,7 +216,7 @@ Deno.test("unscanned QR codes rotate then expire: pairingQrExpired, connect() re
   const expired = client.waitFor("pairingQrExpired", { signal: deadline() });
   const err = await assertRejects(() => client.connect({ signal: deadline() }), ConnectionError);
   await expired;
-  assertEquals(err.kind, "qr_expired");
+  assertEquals(err.code, "qr_expired");
   assertEquals(codes.length, 6, "one code per server ref");
   assertEquals(codes.map((c) => c.split(":")[0]), ["30", "10", "10", "10", "10", "10"]);
   assertEquals(new Set(codes).size, 6, "every ref is different");
@@ -245,12 +247,12 @@ Deno.test("login failures: 402 -> temporaryBan, 405 -> clientOutdated, both stop
   wa.faults.loginFailure = { attrs: { reason: "402", code: "101", expire: "3600" } };
   const ban = client.waitFor("temporaryBan", { signal: deadline() });
   const e1 = await assertRejects(() => client.connect({ signal: deadline() }), ConnectionError);
-  assertEquals([e1.kind, await ban], ["temporary_ban", { code: 101, expireSeconds: 3600 }]);
+  assertEquals([e1.code, await ban], ["temporary_ban", { code: 101, expireSeconds: 3600 }]);
 
   wa.faults.loginFailure = { attrs: { reason: "405" } };
   const outdated = client.waitFor("clientOutdated", { signal: deadline() });
   assertEquals(
-    (await assertRejects(() => client.connect({ signal: deadline() }), ConnectionError)).kind,
+    (await assertRejects(() => client.connect({ signal: deadline() }), ConnectionError)).code,
     "client_outdated",
   );
   await outdated;
@@ -263,7 +265,7 @@ Deno.test("login failures: 402 -> temporaryBan, 405 -> clientOutdated, both stop
   assert(client.isLoggedIn);
 });
 
-Deno.test("stream errors 503 and 429 reconnect with backoff (429 five steps further); an unknown code stops with streamError", async () => {
+Deno.test("stream errors 503, 429 and unknown codes reconnect with backoff (429 five steps further); unknown ones emit streamError", async () => {
   await using wa = await startServer();
   const phone = wa.phone("15550000702");
   const attempts: number[] = [];
@@ -281,9 +283,11 @@ Deno.test("stream errors 503 and 429 reconnect with backoff (429 five steps furt
     "503: first backoff step; 429: counter reset by the login, then 1 + 5 extra",
   );
   const streamError = client.waitFor("streamError", { signal: deadline() });
-  const stopped = client.waitFor("disconnected", { signal: deadline(), filter: (e) => !e.willReconnect });
+  const dropped = client.waitFor("disconnected", { signal: deadline() });
+  reconnected = client.waitFor("connected", { signal: deadline() });
   await wa.sendStreamError(client.jid!, "999");
   assertEquals((await streamError).code, "999");
-  await stopped;
-  assert(!client.isConnected);
+  assertEquals((await dropped).willReconnect, true, "an unknown stream error is transient");
+  await reconnected;
+  assertEquals(attempts, [1, 6, 1], "back to the first backoff step after the 429 login reset it");
 });

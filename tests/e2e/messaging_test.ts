@@ -2,7 +2,9 @@ import { assert, assertEquals } from "../_assert.ts";
 import { Jid } from "../../src/binary/mod.ts";
 import { randomBytes } from "../../src/crypto/mod.ts";
 import type { Client } from "../../src/client/client.ts";
-import type { MessageEvent } from "../../src/client/messaging/receive.ts";
+import { clientInternals } from "../../src/client/client.ts";
+import type { MessageEvent } from "../../src/features/message_info.ts";
+import { SendError } from "../../src/features/errors.ts";
 import {
   getEdit,
   getReaction,
@@ -11,7 +13,7 @@ import {
   messageKey,
   messageText,
   textMessage,
-} from "../../src/client/messaging/builders.ts";
+} from "../../src/features/message_builders.ts";
 import { RecordStructure } from "../../src/proto/mod.ts";
 import { SessionRecord } from "../../src/signal/mod.ts";
 import { MemoryStore, SqliteStore } from "../../src/store/mod.ts";
@@ -98,17 +100,17 @@ Deno.test("a bot and a phone with two devices exchange text both ways; reply, re
   const edit = await atPrimary.next((e) => getEdit(e.message) !== undefined);
   assertEquals(getEdit(edit.message)?.key.id, ping.id);
   assertEquals(messageText(getEdit(edit.message)!.newContent), "ping (edited)");
-  assertEquals(edit.info.edit, "1");
+  assertEquals(edit.info.edit, "edited");
   await bot.revokeMessage(phoneUser, ping.id);
   const revoke = await atPrimary.next((e) => getRevoke(e.message) !== undefined);
-  assertEquals([getRevoke(revoke.message)?.id, revoke.info.edit], [ping.id, "7"]);
+  assertEquals([getRevoke(revoke.message)?.id, revoke.info.edit], [ping.id, "revoked"]);
 
   // Delivery receipts reach the sender.
   const delivered = await bot.waitFor("receipt", {
     signal: deadline(),
-    filter: (r) => r.messageIds.includes(pong.id) === false && r.type === "",
+    filter: (r) => r.messageIds.includes(pong.id) === false && r.kind === "delivered",
   });
-  assertEquals(delivered.sender.user, phone.jid.user);
+  assertEquals(delivered.source.sender.user, phone.jid.user);
   await wa.stop();
 });
 
@@ -192,7 +194,7 @@ Deno.test("a session corrupted on purpose recovers through retry receipts", asyn
   await primary.sendText(bot.jid!.toNonAd(), "first");
   await inbox.next(text("first"));
   // Corrupt the bot's session with the phone's primary device: new random chain and root keys.
-  const lid = await bot.core.store.getPnMapping(phone.jid.user);
+  const lid = await clientInternals(bot).store.getPnMapping(phone.jid.user);
   const address = lid ? Jid.lid(lid.lid, 0).toSignalAddress() : phone.jid.toSignalAddress();
   const record = await bot.store.loadSession(address);
   assert(record, `the bot has a session for ${address}`);
@@ -281,7 +283,6 @@ Deno.test("sending to a user the server does not know fails with a SendError, an
   await using wa = await startServer();
   await using bot = await newClient(wa, { store: new MemoryStore() });
   await pairByQr(bot, wa.phone("15550700099"));
-  const { SendError } = await import("../../src/client/messaging/send.ts");
   let err: unknown;
   try {
     await bot.sendText(Jid.pn("19990000000"), "nobody");
@@ -289,6 +290,7 @@ Deno.test("sending to a user the server does not know fails with a SendError, an
     err = e;
   }
   assert(err instanceof SendError, String(err));
+  assertEquals([err.code, err.status], ["no_devices", 404]);
   const phone = wa.phone("15550700001");
   const primary = await phone.client();
   const inbox = new Messages(primary);
@@ -310,12 +312,12 @@ Deno.test("LID addressing, read receipts, location and contact cards", async () 
   assertEquals(got.info.source.sender.isLid(), true);
   assertEquals(got.info.source.senderAlt?.user, bot.jid!.user);
   // The phone reads it; the bot gets a read receipt for that id.
-  const read = bot.waitFor("receipt", { signal: deadline(), filter: (r) => r.type === "read" });
+  const read = bot.waitFor("receipt", { signal: deadline(), filter: (r) => r.kind === "read" });
   await primary.markRead(got.info.source.chat, [got.info.id]);
   const receipt = await read;
   assertEquals(receipt.messageIds, [viaLid.id]);
   // Location and contact cards arrive as such.
-  const { locationMessage, contactMessage, vcard } = await import("../../src/client/messaging/builders.ts");
+  const { locationMessage, contactMessage, vcard } = await import("../../src/features/message_builders.ts");
   await bot.sendMessage(
     phone.jid.toNonAd(),
     locationMessage({ latitude: 52.37, longitude: 4.89, name: "Dam" }),

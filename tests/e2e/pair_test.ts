@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertInstanceOf, assertRejects } from "../_assert.ts";
-import { ConnectionError } from "../../src/client/login.ts";
+import { ConnectionError } from "../../src/features/errors.ts";
 import { PairError } from "../../src/client/pair_crypto.ts";
 import { deadline, newClient, pairByQr, startServer } from "./helpers.ts";
 
@@ -66,12 +66,12 @@ Deno.test("a forged account signature is refused: PairError event, error reply, 
   const connecting = client.connect({ signal: deadline() }).catch((e) => e);
   const { code } = await client.waitFor("pairingQrCode", { signal: deadline() });
   const refused = await assertRejects(() => phone.scanQr(code, { forgeAccountSignature: true }), PairError);
-  assertEquals([refused.code, refused.text], [401, "signature-mismatch"]);
+  assertEquals([refused.status, refused.text], [401, "signature-mismatch"]);
   const event = await pairError;
   assertEquals((event.error as PairError).text, "signature-mismatch");
   const err = await connecting;
   assertInstanceOf(err, ConnectionError);
-  assertEquals(err.kind, "pair_error");
+  assertEquals(err.code, "pair_error");
   assert(!client.isPaired, "the device must not be marked paired");
   assertEquals(phone.linkedDevices().length, 0);
 });

@@ -6,7 +6,7 @@
 
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { getChild, getChildren, Jid } from "../../src/binary/mod.ts";
-import { IqError } from "../../src/client/iq.ts";
+import { IqError } from "../../src/features/errors.ts";
 import {
   enc,
   encBytes,
@@ -14,6 +14,7 @@ import {
   pairedClient,
   participants,
   payload,
+  rawQuery,
   sendAndAck,
   startServer,
 } from "./helpers.ts";
@@ -168,7 +169,7 @@ Deno.test("w:g2 metadata: members see subject, creator, roles and both addresses
   const carol = await pairedClient(wa, carolPhone);
   await using _c = carol.client;
   const query = (client: typeof alice.client, to: Jid) =>
-    client.query({
+    rawQuery(client, {
       namespace: "w:g2",
       type: "get",
       to,
@@ -210,7 +211,7 @@ Deno.test("w:g2 metadata: members see subject, creator, roles and both addresses
   );
 
   const forbidden = await assertRejects(() => query(carol.client, pnGroup), IqError);
-  assertEquals(forbidden.code, 403);
+  assertEquals(forbidden.status, 403);
   const missing = await assertRejects(() => query(alice.client, Jid.group("120363000000000001")), IqError);
-  assertEquals(missing.code, 404);
+  assertEquals(missing.status, 404);
 });

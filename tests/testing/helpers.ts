@@ -4,10 +4,10 @@
  * independent of the client's messaging code.
  */
 
-import type { Client } from "../../src/client/client.ts";
-import { buildAck } from "../../src/client/ack.ts";
+import { type Client, clientInternals } from "../../src/client/client.ts";
 import { getChild, getChildren, Jid, type Node, type NodeInput } from "../../src/binary/mod.ts";
 import type { FakeWhatsApp, VirtualPhone } from "../../src/testing/mod.ts";
+import type { InfoQuery } from "../../src/features/iq.ts";
 import { deadline, newClient, pairByQr } from "../e2e/helpers.ts";
 
 export { deadline, newClient, pairByQr, startServer } from "../e2e/helpers.ts";
@@ -24,18 +24,21 @@ export class Inbox {
   readonly #waiters = new Set<() => void>();
 
   /**
-   * Replaces the client's handlers for `keys` with recording ones. Recorded messages and receipts are
-   * acknowledged as a client would (unless `ack` is false), since the server redelivers anything unacked.
+   * Replaces the client's handlers for `keys` with recording ones. The client's router acknowledges
+   * recorded messages and receipts as usual (the server redelivers anything unacked), unless `ack` is
+   * false: then the recording handler never settles, so they stay unacknowledged.
    */
   constructor(client: Client, keys: readonly string[] = DEFAULT_KEYS, options: { ack?: boolean } = {}) {
+    const router = clientInternals(client).router;
     for (const key of keys) {
-      client.setStanzaHandler(key, (node) => {
+      const [tag, sub] = key.split(":");
+      const filter = tag === "ib" ? { tag, child: sub } : sub ? { tag, type: sub } : { tag };
+      // Notification handlers (prekey upkeep, identity changes) keep running beside the recorder.
+      if (tag !== "notification") router.clear(filter);
+      router.on(filter, (node) => {
         this.items.push({ key, node });
         for (const wake of [...this.#waiters]) wake();
-        const ack = options.ack !== false && (key === "message" || key === "receipt")
-          ? buildAck(node, client.jid)
-          : undefined;
-        if (ack) client.sendNode(ack).catch(() => {});
+        if (options.ack === false) return new Promise<void>(() => {});
       });
     }
   }
@@ -152,4 +155,9 @@ export function deviceIds(userNode: Node): number[] {
 /** A PN JID from a string, for readable assertions. */
 export function pn(text: string): Jid {
   return Jid.parse(text);
+}
+
+/** Sends a raw IQ from a client and resolves with the server's answer (errors as `IqError`). */
+export function rawQuery(client: Client, query: InfoQuery): Promise<Node> {
+  return clientInternals(client).query(query);
 }

@@ -19,12 +19,13 @@ import {
   pairedClient,
   participants,
   payload,
+  rawQuery,
   sendAndAck,
   startServer,
 } from "./helpers.ts";
 
 function usync(client: Client, users: Jid[], withLid = true): Promise<Node> {
-  return client.query({
+  return rawQuery(client, {
     namespace: "usync",
     type: "get",
     content: [{
@@ -45,7 +46,7 @@ function usync(client: Client, users: Jid[], withLid = true): Promise<Node> {
 }
 
 function fetchKeys(client: Client, devices: Jid[]): Promise<Node> {
-  return client.query({
+  return rawQuery(client, {
     namespace: "encrypt",
     type: "get",
     content: [{
@@ -197,7 +198,7 @@ Deno.test("identity change on upload: contacts' devices get <identity/>, strange
 
   const fresh = generateKeyPair();
   const device = bob.client.device;
-  await bob.client.query({
+  await rawQuery(bob.client, {
     namespace: "encrypt",
     type: "set",
     content: [

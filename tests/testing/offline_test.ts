@@ -16,6 +16,7 @@ import {
   pairedClient,
   participants,
   payload,
+  rawQuery,
   sendAndAck,
   startServer,
 } from "./helpers.ts";
@@ -101,7 +102,11 @@ Deno.test("offline_batch from the client is accepted and changes nothing", async
   });
   assertEquals((await seen).tag, "ib");
   // The connection is still usable: an IQ round trip works.
-  await alice.client.query({ namespace: "passive", type: "set", content: [{ tag: "active", attrs: {} }] });
+  await rawQuery(alice.client, {
+    namespace: "passive",
+    type: "set",
+    content: [{ tag: "active", attrs: {} }],
+  });
 });
 
 Deno.test("holdDelivery: held while connected, released in reverse order", async () => {

@@ -7,7 +7,7 @@
 
 import { assert, assertEquals } from "../_assert.ts";
 import { getChild, getChildren } from "../../src/binary/mod.ts";
-import { deadline, newId, pairedClient, payload, sendAndAck, startServer } from "./helpers.ts";
+import { deadline, newId, pairedClient, payload, rawQuery, sendAndAck, startServer } from "./helpers.ts";
 
 Deno.test("1:1 read receipt: acked, routed to the sender's device, copied as read-self to the reader's devices", async () => {
   await using wa = await startServer();
@@ -151,5 +151,9 @@ Deno.test("client acks are accepted and logged on the connection", async () => {
   const conn = wa.connectionOf(alice.jid)!;
   assertEquals(conn.acks.at(-1)?.attrs.id, "ACKED1");
   // The connection is still fine: an IQ round trip works.
-  await alice.client.query({ namespace: "passive", type: "set", content: [{ tag: "active", attrs: {} }] });
+  await rawQuery(alice.client, {
+    namespace: "passive",
+    type: "set",
+    content: [{ tag: "active", attrs: {} }],
+  });
 });

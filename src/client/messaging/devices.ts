@@ -26,6 +26,8 @@ export class Devices {
   readonly #lists = new LruTtlCache<string, Jid[]>(DEVICE_LIST_CACHE);
   readonly #lidByPn = new LruTtlCache<string, string>(LID_PN_CACHE);
   readonly #pnByLid = new LruTtlCache<string, string>(LID_PN_CACHE);
+  // usync queries under way, by user: concurrent lookups of one user share one query.
+  readonly #inflight = new Map<string, Promise<Jid[]>>();
   #sid = 0;
 
   /** Creates the registry. */
@@ -45,6 +47,7 @@ export class Devices {
   async getDevices(users: readonly Jid[]): Promise<Jid[]> {
     const out: Jid[] = [];
     const missing: Jid[] = [];
+    const waiting: Promise<Jid[]>[] = [];
     const seen = new Set<string>();
     for (const u of users) {
       const user = u.toNonAd();
@@ -52,12 +55,24 @@ export class Devices {
       if (seen.has(key)) continue;
       seen.add(key);
       const cached = this.#lists.get(key);
+      const inflight = this.#inflight.get(key);
       if (cached) out.push(...cached);
+      else if (inflight) waiting.push(inflight);
       else missing.push(user);
     }
     if (missing.length) {
-      for (const { devices } of await this.#usync(missing)) out.push(...devices);
+      const query = this.#usync(missing);
+      for (const user of missing) {
+        const key = user.toString();
+        const mine = query.then((lists) => lists.find((l) => l.user.equals(user))?.devices ?? []);
+        this.#inflight.set(key, mine);
+        mine.catch(() => {}).finally(() => {
+          if (this.#inflight.get(key) === mine) this.#inflight.delete(key);
+        });
+        waiting.push(mine);
+      }
     }
+    for (const devices of await Promise.all(waiting)) out.push(...devices);
     return out;
   }
 
@@ -83,6 +98,9 @@ export class Devices {
           { tag: "list", attrs: {}, content: users.map((u) => ({ tag: "user", attrs: { jid: u } })) },
         ],
       }],
+    }, {
+      operation: "device list",
+      about: users.length === 1 ? users[0].toString() : `${users.length} users`,
     });
     const list = getChild(getChild(res, "usync") ?? res, "list");
     const result: UserDevices[] = [];

@@ -1,24 +1,27 @@
 /**
- * Messaging wired into the client: the send and receive pipelines, receipts, retries, offline sync,
- * device lists and group metadata, sharing one set of per-address locks and per-chat queues.
+ * Messaging wired into the client: the send and receive pipelines, retries, offline sync, device lists
+ * and the protocol-message dispatch, sharing one set of per-address locks and per-chat queues. Every
+ * stanza handler is registered on the client's router like any feature's.
  *
  * @module
  */
 
 import { Jid, type Node } from "../../binary/mod.ts";
+import type { DecryptError } from "../../features/errors.ts";
+import { SendError } from "../../features/errors.ts";
+import type { GroupInfo } from "../../features/groups/parse.ts";
+import { type MessageInfo, parseMessageSource } from "../../features/message_info.ts";
+import type { SendOptions, SendResult } from "../../features/send_options.ts";
 import type { Message } from "../../proto/mod.ts";
-import { KeyedMutex, type SignalContext } from "../../signal/mod.ts";
-import { buildAck } from "../ack.ts";
+import { KeyedMutex, type SignalContext, type SignalStore } from "../../signal/mod.ts";
 import type { ClientCore } from "../core.ts";
 import { Devices } from "./devices.ts";
-import { Groups } from "./groups.ts";
-import type { MessageInfo } from "./message_info.ts";
 import { OfflineSync } from "./offline.ts";
+import { ProtocolDispatch } from "./protocol.ts";
 import { ChatQueues } from "./queues.ts";
-import { markRead, type MarkReadOptions, parseReceipt } from "./receipts.ts";
 import { Receiver } from "./receive.ts";
 import { Retries, retryRequester } from "./retry.ts";
-import { type SendContext, SendError, sendMessage, type SendOptions, type SendResult } from "./send.ts";
+import { type SendContext, sendMessage } from "./send.ts";
 
 /** Payload of `identityChange`: a contact's security code changed (new identity key). */
 export interface IdentityChangeEvent {
@@ -39,26 +42,28 @@ export class Messaging {
   readonly #core: ClientCore;
   /** Device lists and LID/PN mappings. */
   readonly devices: Devices;
-  /** Group metadata. */
-  readonly groups: Groups;
+  /** Protocol messages by kind, claimed by features. */
+  readonly protocol: ProtocolDispatch;
   readonly #locks = new KeyedMutex();
   readonly #queues: ChatQueues;
   readonly #receiver: Receiver;
   readonly #retries: Retries;
   readonly #offline: OfflineSync;
-  readonly #acks = new Map<string, PromiseWithResolvers<Node>>();
+  // Ack waiters by message id, oldest first: two sends with one id each get their own ack.
+  readonly #acks = new Map<string, PromiseWithResolvers<Node>[]>();
   readonly #send: SendContext;
+  #started: Promise<number> | undefined;
 
-  /** Creates the subsystem and registers its stanza handlers with `register`. */
-  constructor(core: ClientCore, register: (tag: string, handler: (node: Node) => void) => void) {
+  /** Creates the subsystem and registers its stanza handlers. */
+  constructor(core: ClientCore, groupInfo: (group: Jid) => Promise<GroupInfo>) {
     this.#core = core;
     this.devices = new Devices(core);
-    this.groups = new Groups(core, this.devices);
-    this.#queues = new ChatQueues((error, chat) =>
-      core.log.child("Client/Recv").error(`processing a message in ${chat} failed`, { error })
-    );
+    this.protocol = new ProtocolDispatch(core.log.child("Client/Protocol"));
+    this.#queues = new ChatQueues((error, chat) => {
+      core.log.child("Client/Recv").error(`processing a message in ${chat} failed`, { error });
+      core.emit("error", { error, context: `processing a message in ${chat}` });
+    });
     this.#offline = new OfflineSync(core, this.#queues, core.timings.offlineSyncTimeoutMs);
-    const signal = () => this.#signalContext();
     const identityChanged = (address: string) => {
       const jid = addressToJid(address);
       if (jid) core.emit("identityChange", { jid, announced: false });
@@ -66,9 +71,9 @@ export class Messaging {
     this.#send = {
       core,
       devices: this.devices,
-      groups: this.groups,
+      groupInfo,
       locks: this.#locks,
-      signal,
+      signal: () => this.#signalContext(core.store),
       waitForAck: (id, timeoutMs, s) => this.#waitForAck(id, timeoutMs, s),
       identityChanged,
     };
@@ -78,41 +83,38 @@ export class Messaging {
       devices: this.devices,
       locks: this.#locks,
       queues: this.#queues,
-      signal,
-      onMessage: (event) => core.emit("message", event),
-      onUndecryptable: (node, info, error, isUnavailable) =>
-        this.#undecryptable(node, info, error, isUnavailable),
+      protocol: this.protocol,
+      signal: (store) => this.#signalContext(store),
+      sendRetryReceipt: (node, info, error) => this.#sendRetryReceipt(node, info, error),
       identityChanged,
       onOfflineMessage: () => this.#offline.onMessage(),
     });
-    register("message", (node) => this.#receiver.handle(node));
-    register("receipt", (node) => this.#onReceipt(node));
-    register("ack", (node) => this.#onAck(node));
-    register("ib:offline_preview", (node) => this.#offline.onPreview(node));
-    register("ib:offline", (node) => this.#offline.onComplete(node));
-    register(
-      "notification:encrypt",
-      (node) => core.spawn("identity notification", () => this.#onEncryptNotification(node)),
-    );
-    register("notification:devices", (node) => this.#onDevicesNotification(node));
+    core.on({ tag: "message" }, (node) => this.#receiver.handle(node));
+    core.on({ tag: "receipt", type: "retry" }, (node) => this.#onRetryReceipt(node));
+    core.on({ tag: "receipt", type: "enc_rekey_retry" }, (node) => this.#onRetryReceipt(node));
+    core.on({ tag: "ack" }, (node) => this.#onAck(node));
+    core.on({ tag: "ib", child: "offline_preview" }, (node) => this.#offline.onPreview(node));
+    core.on({ tag: "ib", child: "offline" }, (node) => this.#offline.onComplete(node));
+    core.on({ tag: "notification", type: "encrypt" }, (node) => this.#onEncryptNotification(node));
+    core.on({ tag: "notification", type: "devices" }, (node) => this.#onDevicesNotification(node));
   }
 
-  #signalContext(): SignalContext {
+  #signalContext(store: SignalStore): SignalContext {
     const d = this.#core.device;
-    return {
-      store: this.#core.store,
-      identity: { identityKeyPair: d.identityKey, registrationId: d.registrationId },
-    };
+    return { store, identity: { identityKeyPair: d.identityKey, registrationId: d.registrationId } };
+  }
+
+  /**
+   * Queues, once, the messages a previous run decrypted but whose handlers did not finish; resolves with
+   * how many there were.
+   */
+  start(): Promise<number> {
+    return this.#started ??= this.#receiver.replayInbox();
   }
 
   /** Sends a message (see `Client.sendMessage`). */
   sendMessage(to: Jid, message: Message, options?: SendOptions): Promise<SendResult> {
     return sendMessage(this.#send, to, message, options);
-  }
-
-  /** Sends read (or played) receipts. */
-  markRead(chat: Jid, ids: readonly string[], options?: MarkReadOptions): Promise<void> {
-    return markRead(this.#core, chat, ids, options);
   }
 
   /** True while the offline backlog is being processed. */
@@ -152,98 +154,94 @@ export class Messaging {
     this.#offline.stop();
     clearInterval(this.#maintenance);
     this.#maintenance = undefined;
-    for (const [id, pending] of this.#acks) {
-      pending.reject(new SendError(`connection closed before the server acknowledged ${id}: ${reason}`));
+    for (const [id, waiters] of this.#acks) {
+      for (const pending of waiters) {
+        pending.reject(
+          new SendError(
+            "disconnected",
+            `the connection closed before the server acknowledged ${id}: ${reason}`,
+          ),
+        );
+      }
     }
     this.#acks.clear();
   }
 
   #waitForAck(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Node> {
     const pending = Promise.withResolvers<Node>();
-    this.#acks.set(id, pending);
+    let waiters = this.#acks.get(id);
+    if (!waiters) this.#acks.set(id, waiters = []);
+    waiters.push(pending);
     const timeout = AbortSignal.timeout(timeoutMs);
     const all = signal ? AbortSignal.any([timeout, signal]) : timeout;
     const onAbort = () => {
-      if (this.#acks.get(id) !== pending) return;
-      this.#acks.delete(id);
+      if (!this.#forget(id, pending)) return;
       pending.reject(
         timeout.aborted
-          ? new SendError(`the server did not acknowledge message ${id} within ${timeoutMs} ms`)
-          : new SendError(`waiting for the ack of ${id} was cancelled`, 0, { cause: signal?.reason }),
+          ? new SendError(
+            "ack_timeout",
+            `the server did not acknowledge message ${id} within ${timeoutMs} ms`,
+          )
+          : new SendError("aborted", `waiting for the ack of ${id} was cancelled`, 0, {
+            cause: signal?.reason,
+          }),
       );
     };
     all.addEventListener("abort", onAbort, { once: true });
     return pending.promise.finally(() => all.removeEventListener("abort", onAbort));
   }
 
+  /** Removes one waiter; false when it was already settled. */
+  #forget(id: string, pending: PromiseWithResolvers<Node>): boolean {
+    const waiters = this.#acks.get(id);
+    const i = waiters?.indexOf(pending) ?? -1;
+    if (!waiters || i < 0) return false;
+    waiters.splice(i, 1);
+    if (waiters.length === 0) this.#acks.delete(id);
+    return true;
+  }
+
   #onAck(node: Node): void {
     if (node.attrs.class !== "message") return;
-    const pending = this.#acks.get(node.attrs.id ?? "");
+    const id = node.attrs.id ?? "";
+    const waiters = this.#acks.get(id);
+    const pending = waiters?.shift();
     if (!pending) return;
-    this.#acks.delete(node.attrs.id);
+    if (waiters!.length === 0) this.#acks.delete(id);
     pending.resolve(node);
   }
 
-  async #undecryptable(node: Node, info: MessageInfo, error: Error, isUnavailable: boolean): Promise<number> {
-    let retryCount = 0;
-    try {
-      retryCount = await this.#retries.sendRetryReceipt(node, info, error);
-    } catch (e) {
-      this.#core.log.child("Client/Retry").warn(`could not send a retry receipt for ${info.id}`, {
-        error: e,
-      });
-    }
-    const enc = Array.isArray(node.content) ? node.content.find((c) => c.tag === "enc") : undefined;
-    this.#core.emit("undecryptableMessage", {
-      info,
-      error,
-      isUnavailable,
-      decryptFailMode: enc?.attrs["decrypt-fail"] === "hide" ? "hide" : "show",
-      retryCount,
-    });
-    return retryCount;
+  async #sendRetryReceipt(node: Node, info: MessageInfo, error: DecryptError): Promise<number> {
+    return await this.#retries.sendRetryReceipt(node, info, error);
   }
 
-  #onReceipt(node: Node): void {
+  /** `<receipt type="retry">`: resend the message to the device that asked (the router acks it). */
+  async #onRetryReceipt(node: Node): Promise<void> {
     const core = this.#core;
-    const log = core.log.child("Client/Receipt");
-    const ack = async () => {
-      const a = buildAck(node, core.device.pn);
-      if (a) await core.sendNode(a).catch((e) => log.debug("could not ack a receipt", { error: e }));
-    };
     const pn = core.device.pn;
-    if (!pn) return void core.spawn("receipt ack", ack);
-    let event;
+    if (!pn) return;
+    let requester: Jid;
+    let chat: Jid;
+    let isGroup: boolean;
+    let isFromMe: boolean;
     try {
-      event = parseReceipt(node, { pn, lid: core.device.lid });
-    } catch (e) {
-      log.warn("dropping a malformed receipt", { error: e, attrs: node.attrs });
-      return void core.spawn("receipt ack", ack);
-    }
-    if (event.type === "retry") {
-      const requester = retryRequester(node);
-      const chat = event.source.isGroup
-        ? event.source.chat
-        : event.source.isFromMe && node.attrs.recipient
+      const source = parseMessageSource(node, { pn, lid: core.device.lid }, false);
+      requester = retryRequester(node);
+      isGroup = source.isGroup;
+      isFromMe = source.isFromMe;
+      chat = source.isGroup
+        ? source.chat
+        : source.isFromMe && node.attrs.recipient
         ? Jid.parse(node.attrs.recipient)
         : requester.toNonAd();
-      core.spawn("retry receipt", async () => {
-        try {
-          await this.#retries.handleRetryReceipt(
-            node,
-            requester,
-            chat,
-            event.source.isGroup,
-            event.source.isFromMe,
-          );
-        } finally {
-          await ack();
-        }
+    } catch (e) {
+      core.log.child("Client/Retry").warn("ignoring a malformed retry receipt", {
+        error: e,
+        attrs: node.attrs,
       });
-    } else {
-      core.spawn("receipt ack", ack);
+      return;
     }
-    core.emit("receipt", event);
+    await this.#retries.handleRetryReceipt(node, requester, chat, isGroup, isFromMe);
   }
 
   async #onEncryptNotification(node: Node): Promise<void> {
@@ -271,11 +269,14 @@ export class Messaging {
     this.devices.invalidate(user);
     await store.flush();
     this.#core.log.child("Client/Identity").info(`identity of ${user} changed; its sessions were cleared`);
-    this.#core.emit("identityChange", { jid: user, announced: true });
+    await this.#core.emitAndWait("identityChange", { jid: user, announced: true });
   }
 
-  #onDevicesNotification(node: Node): void {
+  /** `<notification type="devices">`: a user's device list changed; the next send fetches it again. */
+  async #onDevicesNotification(node: Node): Promise<void> {
     const from = node.attrs.from ? Jid.tryParse(node.attrs.from) : undefined;
-    if (from) this.devices.invalidate(from);
+    if (!from) return;
+    this.devices.invalidate(from);
+    await this.#core.store.deleteDeviceList(from.toNonAd().toString());
   }
 }

@@ -39,8 +39,12 @@ export class ChatQueues {
     this.#pump();
   }
 
-  /** Appends a task to a chat's queue. */
-  enqueue(chat: string, task: () => Promise<void>): void {
+  /**
+   * Appends a task to a chat's queue; resolves once it ran (a failure goes to `onError`, not to the
+   * returned promise). The number of queued tasks is bounded by the caller (the router's in-flight
+   * bound): this queue holds only what it is given.
+   */
+  enqueue(chat: string, task: () => Promise<void>): Promise<void> {
     this.#pending++;
     const previous = this.#tails.get(chat) ?? Promise.resolve();
     const next = previous.then(() => this.#gated(task)).catch((e) => this.#onError(e, chat)).finally(() => {
@@ -49,6 +53,7 @@ export class ChatQueues {
       if (this.#pending === 0) { for (const resolve of this.#idle.splice(0)) resolve(); }
     });
     this.#tails.set(chat, next);
+    return next;
   }
 
   /** Resolves when every queued task has finished. */

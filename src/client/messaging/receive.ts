@@ -1,17 +1,29 @@
 /**
- * Receiving `<message>` stanzas: decrypt every `<enc>` (`pkmsg`/`msg` with the sender's session, `skmsg`
- * with its sender key), remove the padding, decode the `Message`, handle sender-key distribution and
- * device-sent wrappers, and emit `message`. Then make the new Signal state durable, and only then ack and
- * send the delivery receipt, so a crash can never lose a message (the server redelivers anything unacked).
+ * Receiving `<message>` stanzas, with nothing lost and nothing changed by what does not verify.
  *
- * A message that cannot be decrypted becomes an `undecryptableMessage` event and a retry receipt. A
- * message seen before is acknowledged again but not emitted twice. Messages of one chat are processed in
- * order; Signal operations on one address never interleave.
+ * 1. Every `<enc>` is decrypted over a {@linkcode StagedSignalStore}: `pkmsg`/`msg` with the sender's
+ *    session, `skmsg` with its sender key (groups and broadcasts only). The writes the decryption makes
+ *    stay staged. If anything fails (a bad MAC, a forged identity key, an `<enc>` type that cannot be read
+ *    here, content that is not a `Message`) the staged writes are dropped, the message becomes an
+ *    `undecryptableMessage` event and a retry receipt, and no session, identity or mapping changes.
+ * 2. A message that decrypted is committed to the store's durable inbox together with its staged Signal
+ *    writes, as one unit: no flush can make the new session state durable without the message. Only now
+ *    are identity changes reported and the sender's LID↔PN mapping learned.
+ * 3. Protocol messages go to the features that claim them; everything else is emitted as `message`, and
+ *    the pipeline waits until the listeners (and `events()` consumers) are done with it.
+ * 4. The inbox entry is completed, the store flushed, and only then does the router ack the stanza and is
+ *    the delivery receipt sent. A crash anywhere before that leaves either nothing durable (the server
+ *    redelivers and the message decrypts again) or the inbox entry, which is handed to the handlers again
+ *    at the next start while the redelivery is recognised as a duplicate.
+ *
+ * Messages of one chat are processed in order; Signal operations on one address never interleave.
  *
  * @module
  */
 
 import { Jid, type Node } from "../../binary/mod.ts";
+import { DecryptError } from "../../features/errors.ts";
+import { type MessageEvent, type MessageInfo, parseMessageInfo } from "../../features/message_info.ts";
 import { Message } from "../../proto/mod.ts";
 import {
   decryptMessage,
@@ -23,27 +35,20 @@ import {
   SignalError,
   unpadMessage,
 } from "../../signal/mod.ts";
-import { LruTtlCache } from "../../store/mod.ts";
-import { buildAck } from "../ack.ts";
+import { LruTtlCache, type SignalWriteBatch } from "../../store/mod.ts";
 import type { ClientCore } from "../core.ts";
 import type { Devices } from "./devices.ts";
-import { type MessageInfo, parseMessageInfo } from "./message_info.ts";
+import { decodeIncoming, encodeIncoming, incomingKey } from "./inbox.ts";
+import type { ProtocolDispatch } from "./protocol.ts";
 import type { ChatQueues } from "./queues.ts";
-
-/** Payload of the `message` event. */
-export interface MessageEvent {
-  /** The decrypted message (device-sent wrappers already removed). */
-  message: Message;
-  /** Who sent it, where, when. */
-  info: MessageInfo;
-}
+import { StagedSignalStore } from "./staged_store.ts";
 
 /** Payload of the `undecryptableMessage` event. */
 export interface UndecryptableMessageEvent {
   /** What is known about the message. */
   info: MessageInfo;
   /** Why it could not be read. */
-  error: Error;
+  error: DecryptError;
   /** True when the server said the content is unavailable (nothing to decrypt). */
   isUnavailable: boolean;
   /** `hide` when the sender asked not to show a placeholder (edits, reactions), else `show`. */
@@ -62,12 +67,12 @@ export interface ReceiveContext {
   locks: KeyedMutex;
   /** Per-chat ordered queues. */
   queues: ChatQueues;
-  /** Signal context for this device. */
-  signal(): SignalContext;
-  /** Emits `message`. */
-  onMessage(event: MessageEvent): void;
-  /** Emits `undecryptableMessage` and sends the retry receipt; returns the retry count used. */
-  onUndecryptable(node: Node, info: MessageInfo, error: Error, isUnavailable: boolean): Promise<number>;
+  /** Protocol message dispatch. */
+  protocol: ProtocolDispatch;
+  /** Signal context for this device over a given store. */
+  signal(store: StagedSignalStore): SignalContext;
+  /** Sends the retry receipt (bounded); returns the retry count used, 0 when none was sent. */
+  sendRetryReceipt(node: Node, info: MessageInfo, error: DecryptError): Promise<number>;
   /** Reports an identity change we accepted. */
   identityChanged(address: string): void;
   /** Called after each processed message that came from the offline queue. */
@@ -88,11 +93,37 @@ function isOnlySenderKey(m: Message): boolean {
   return true;
 }
 
+/** The outcome of decrypting a stanza's `<enc>` children. */
+interface Decrypted {
+  /** The message to hand to the handlers, if the stanza carried one. */
+  event?: MessageEvent;
+  /** Every `<enc>` was a duplicate (already decrypted before). */
+  duplicate: boolean;
+}
+
+/** Holds the locks a decryption takes as it goes and releases them together. */
+class LockSet {
+  readonly #locks: KeyedMutex;
+  readonly #held = new Map<string, () => void>();
+  constructor(locks: KeyedMutex) {
+    this.#locks = locks;
+  }
+  async take(key: string): Promise<void> {
+    if (!this.#held.has(key)) this.#held.set(key, await this.#locks.acquire(key));
+  }
+  releaseAll(): void {
+    for (const release of this.#held.values()) release();
+    this.#held.clear();
+  }
+}
+
 /** Handles incoming `<message>` stanzas. */
 export class Receiver {
   readonly #ctx: ReceiveContext;
   // Messages already handled (chat|sender|id): a redelivery is acknowledged but not emitted again.
   readonly #seen = new LruTtlCache<string, true>({ maxEntries: 20_000, ttlMs: 24 * 3_600_000 });
+  // Inbox entries committed and not yet completed (in this process or replayed from the last one).
+  readonly #pending = new Set<string>();
 
   /** Creates the receiver. */
   constructor(ctx: ReceiveContext) {
@@ -103,10 +134,36 @@ export class Receiver {
     return this.#ctx.core.log.child("Client/Recv");
   }
 
-  /** Queues a `<message>` for ordered processing in its chat. */
-  handle(node: Node): void {
+  /**
+   * Queues the inbox entries a previous run committed but did not complete, so that their handlers run
+   * again before anything newer from the same chat.
+   */
+  async replayInbox(): Promise<number> {
+    const entries = await this.#ctx.core.store.pendingIncoming();
+    for (const entry of entries) {
+      this.#pending.add(entry.key);
+      this.#ctx.queues.enqueue(entry.chat, async () => {
+        let event: MessageEvent;
+        try {
+          event = decodeIncoming(entry.payload);
+        } catch (e) {
+          this.#log.error(`inbox entry ${entry.key} does not decode; dropping it`, { error: e });
+          await this.#complete(entry.key);
+          return;
+        }
+        this.#log.info(`handing ${event.info.id} from ${event.info.source.sender} to the handlers again`);
+        await this.#deliver(event);
+        await this.#complete(entry.key);
+        await this.#ctx.core.store.flush();
+      });
+    }
+    return entries.length;
+  }
+
+  /** Queues a `<message>` for ordered processing in its chat; resolves once it was processed. */
+  handle(node: Node): Promise<void> {
     const from = node.attrs.from ?? "";
-    this.#ctx.queues.enqueue(
+    return this.#ctx.queues.enqueue(
       from.includes("@g.us") || from.includes("@broadcast") ? from : chatKey(from),
       () => this.#process(node),
     );
@@ -117,114 +174,186 @@ export class Receiver {
     const ownPn = core.device.pn;
     if (!ownPn) {
       this.#log.warn("message received before pairing completed; acking it unread");
-      return await this.#ack(node);
+      return;
     }
     let info: MessageInfo;
     try {
       info = parseMessageInfo(node, { pn: ownPn, lid: core.device.lid });
     } catch (e) {
       this.#log.warn("dropping a malformed message stanza", { error: e, attrs: node.attrs });
-      return await this.#ack(node);
+      return;
     }
     try {
-      await this.#learnMappings(info);
-      const key = `${info.source.chat}|${info.source.sender}|${info.id}`;
-      if (this.#seen.has(key)) {
+      const key = incomingKey(info);
+      if (this.#seen.has(key) || this.#pending.has(key)) {
         this.#log.debug(`duplicate message ${info.id} from ${info.source.sender}, acking again`);
-        await this.#ack(node);
         await this.#sendDeliveryReceipt(node, info);
         return;
       }
-      const encs = (Array.isArray(node.content) ? node.content : []).filter((c) => c.tag === "enc");
+      const children = Array.isArray(node.content) ? node.content : [];
+      const encs = children.filter((c) => c.tag === "enc");
       if (!encs.length) {
-        const unavailable = (Array.isArray(node.content) ? node.content : []).some((c) =>
-          c.tag === "unavailable"
-        );
-        const error = new Error(
-          unavailable ? "the server marked the message unavailable" : "message has no <enc> content",
-        );
-        await this.#ctx.onUndecryptable(node, info, error, true);
-        return await this.#ack(node);
+        const unavailable = children.some((c) => c.tag === "unavailable");
+        const error = unavailable
+          ? new DecryptError("unavailable", `the server marked ${info.id} unavailable`)
+          : new DecryptError("no_content", `message ${info.id} has no <enc> content`);
+        await this.#undecryptable(node, info, error, true);
+        return;
       }
-      const failure = await this.#decryptAll(info, encs);
-      if (failure) {
-        this.#log.warn(`could not decrypt ${info.id} from ${info.source.sender}: ${failure.message}`);
-        await this.#ctx.onUndecryptable(node, info, failure, false);
-        return await this.#ack(node);
+      const staged = new StagedSignalStore(core.store);
+      const locks = new LockSet(this.#ctx.locks);
+      let decrypted: Decrypted;
+      try {
+        try {
+          decrypted = await this.#decryptAll(info, encs, staged, locks);
+        } catch (e) {
+          const error = DecryptError.from(e, `could not decrypt ${info.id} from ${info.source.sender}`);
+          this.#log.warn(error.message);
+          locks.releaseAll();
+          await this.#undecryptable(node, info, error, false);
+          return;
+        }
+        // The staged writes become the store's only together with the message they decrypted.
+        if (decrypted.event) {
+          await core.store.commitIncoming(
+            { key, chat: info.source.chat.toString(), payload: encodeIncoming(decrypted.event) },
+            staged.writes(),
+          );
+          this.#pending.add(key);
+        } else if (!staged.isEmpty) {
+          await applyWrites(core.store, staged.writes());
+        }
+      } finally {
+        locks.releaseAll();
+      }
+      for (const address of staged.changedIdentities()) this.#ctx.identityChanged(address);
+      await this.#learnMappings(info);
+      if (decrypted.event) {
+        await this.#deliver(decrypted.event);
+        await this.#complete(key);
       }
       this.#seen.set(key, true);
-      // The new Signal state must be durable before the server forgets the message.
+      // Everything above must be durable before the router acks and the server forgets the message.
       await core.store.flush();
-      await this.#ack(node);
       await this.#sendDeliveryReceipt(node, info);
     } finally {
       if (info.offline) this.#ctx.onOfflineMessage();
     }
   }
 
-  /** Decrypts the `<enc>` children in order; returns the first failure (nothing after it is processed). */
-  async #decryptAll(info: MessageInfo, encs: Node[]): Promise<Error | undefined> {
-    const ctx = this.#ctx;
-    const signal = ctx.signal();
+  /** Hands a message to the protocol dispatch and, unless it was plumbing, to the `message` listeners. */
+  async #deliver(event: MessageEvent): Promise<void> {
+    let forUser = true;
+    try {
+      forUser = await this.#ctx.protocol.dispatch(event);
+    } catch (e) {
+      this.#log.error(`a protocol message handler failed for ${event.info.id}`, { error: e });
+      this.#ctx.core.emit("error", { error: e, context: `protocol message ${event.info.id}` });
+    }
+    if (forUser) await this.#ctx.core.emitAndWait("message", event);
+  }
+
+  async #complete(key: string): Promise<void> {
+    this.#pending.delete(key);
+    await this.#ctx.core.store.completeIncoming(key);
+  }
+
+  async #undecryptable(
+    node: Node,
+    info: MessageInfo,
+    error: DecryptError,
+    isUnavailable: boolean,
+  ): Promise<void> {
+    let retryCount = 0;
+    try {
+      retryCount = await this.#ctx.sendRetryReceipt(node, info, error);
+    } catch (e) {
+      this.#log.warn(`could not send a retry receipt for ${info.id}`, { error: e });
+    }
+    const enc = Array.isArray(node.content) ? node.content.find((c) => c.tag === "enc") : undefined;
+    await this.#ctx.core.emitAndWait("undecryptableMessage", {
+      info,
+      error,
+      isUnavailable,
+      decryptFailMode: enc?.attrs["decrypt-fail"] === "hide" ? "hide" : "show",
+      retryCount,
+    });
+  }
+
+  /** Decrypts the `<enc>` children in order over `staged`; throws on the first failure. */
+  async #decryptAll(
+    info: MessageInfo,
+    encs: Node[],
+    staged: StagedSignalStore,
+    locks: LockSet,
+  ): Promise<Decrypted> {
+    const signal = this.#ctx.signal(staged);
     const senderAddress = await this.#senderAddress(info);
-    let emitted = false;
+    let event: MessageEvent | undefined;
+    let decryptedAny = false;
+    let unsupported: string | undefined;
     for (const enc of encs) {
       const type = enc.attrs.type;
       const bytes = enc.content instanceof Uint8Array ? enc.content : undefined;
-      if (!bytes) return new Error(`<enc type="${type}"> has no ciphertext`);
+      if (!bytes) throw new DecryptError("invalid_message", `<enc type="${type}"> has no ciphertext`);
       let plaintext: Uint8Array;
       try {
         if (type === "pkmsg" || type === "msg") {
-          plaintext = await ctx.locks.withLock(
-            senderAddress,
-            () => this.#decryptDirect(signal, senderAddress, type, bytes),
-          );
+          await locks.take(senderAddress);
+          plaintext = await this.#decryptDirect(signal, staged, senderAddress, type, bytes);
         } else if (type === "skmsg" && info.source.isGroup) {
           const name = senderKeyName(info.source.chat.toString(), senderAddress);
-          plaintext = await ctx.locks.withLock(`sender-key:${name}`, () => groupDecrypt(signal, name, bytes));
+          await locks.take(`sender-key:${name}`);
+          plaintext = await groupDecrypt(signal, name, bytes);
         } else {
-          this.#log.warn(`ignoring <enc type="${type}"> in ${info.id}`);
+          unsupported ??= type === "skmsg"
+            ? "a sender-key message (skmsg) outside a group"
+            : `<enc type="${type}">`;
           continue;
         }
       } catch (e) {
         if (e instanceof SignalError && e.code === "duplicate") {
-          // Already decrypted once (a redelivery after a crash between flush and ack): nothing is lost.
+          // Decrypted once before (redelivered after a crash between commit and ack): already handled.
           this.#log.debug(`${info.id}: ${type} already decrypted`, { error: e.message });
+          decryptedAny = true;
           continue;
         }
-        return e instanceof Error ? e : new Error(String(e));
+        throw e;
       }
+      decryptedAny = true;
       let message: Message;
       try {
         message = Message.decode(unpadMessage(plaintext));
       } catch (e) {
-        return new Error(`decrypted content of ${info.id} is not a valid Message: ${(e as Error).message}`, {
+        throw new DecryptError("bad_plaintext", `decrypted content of ${info.id} is not a valid Message`, {
           cause: e,
         });
       }
       const skdm = message.senderKeyDistributionMessage ?? message.fastRatchetKeySenderKeyDistributionMessage;
       if (skdm?.axolotlSenderKeyDistributionMessage && skdm.groupId) {
         const name = senderKeyName(skdm.groupId, senderAddress);
+        await locks.take(`sender-key:${name}`);
         try {
-          await ctx.locks.withLock(
-            `sender-key:${name}`,
-            () =>
-              processSenderKeyDistributionMessage(signal, name, skdm.axolotlSenderKeyDistributionMessage!),
-          );
+          await processSenderKeyDistributionMessage(signal, name, skdm.axolotlSenderKeyDistributionMessage);
         } catch (e) {
           this.#log.warn(`bad sender key distribution in ${info.id}`, { error: e });
         }
       }
-      if (isOnlySenderKey(message) || emitted) continue;
-      const unwrapped = this.#unwrapDeviceSent(info, message);
-      emitted = true;
-      ctx.onMessage({ message: unwrapped.message, info: unwrapped.info });
+      if (isOnlySenderKey(message) || event) continue;
+      event = this.#unwrapDeviceSent(info, message);
     }
-    return undefined;
+    if (!decryptedAny) {
+      throw new DecryptError(
+        "unsupported_type",
+        `message ${info.id} carries only ${unsupported ?? "nothing readable"}`,
+      );
+    }
+    return { event, duplicate: !event };
   }
 
   async #decryptDirect(
     signal: SignalContext,
+    staged: StagedSignalStore,
     address: string,
     type: "pkmsg" | "msg",
     bytes: Uint8Array,
@@ -235,12 +364,10 @@ export class Receiver {
       if (
         type !== "pkmsg" || !(e instanceof SignalError) || e.code !== "untrusted_identity" || !e.identityKey
       ) throw e;
-      // The sender reinstalled or re-registered: accept the new identity (WhatsApp shows "security code
-      // changed"), drop the old session, and decrypt again.
-      this.#log.info(`identity of ${address} changed; trusting the new key`);
-      await this.#ctx.core.store.saveIdentity(address, e.identityKey);
-      await this.#ctx.core.store.deleteSession(address);
-      this.#ctx.identityChanged(address);
+      // The sender may have reinstalled: try the new identity, staged. It is only accepted (and reported)
+      // if the message then decrypts and verifies; a forged key with a bad MAC changes nothing.
+      await staged.saveIdentity(address, e.identityKey);
+      await staged.deleteSession(address);
       return await decryptMessage(signal, address, type, bytes);
     }
   }
@@ -256,13 +383,25 @@ export class Receiver {
     return { message: inner, info: chat ? { ...info, source: { ...info.source, chat } } : info };
   }
 
+  /**
+   * The session address of the sender. A phone-number sender with a `sender_lid` uses the LID session,
+   * unless a mapping we learned from a verified source names another LID for that number.
+   */
   async #senderAddress(info: MessageInfo): Promise<string> {
     const sender = info.source.sender;
     const alt = info.source.senderAlt;
-    if (sender.isPn() && alt?.isLid()) return alt.withDevice(sender.device).toSignalAddress();
+    if (sender.isPn() && alt?.isLid()) {
+      const known = await this.#ctx.devices.lidFor(sender.user);
+      if (known && known !== alt.user) {
+        this.#log.warn(`${info.id}: stanza says ${sender.user} is ${alt.user}, but it is known as ${known}`);
+        return Jid.lid(known, sender.device).toSignalAddress();
+      }
+      return alt.withDevice(sender.device).toSignalAddress();
+    }
     return await this.#ctx.devices.sessionAddress(sender);
   }
 
+  /** Learns the sender's LID↔PN pair from a message that decrypted (so it is not forged). */
   async #learnMappings(info: MessageInfo): Promise<void> {
     const { sender, senderAlt } = info.source;
     if (!senderAlt) return;
@@ -271,12 +410,6 @@ export class Receiver {
     } else if (sender.isLid() && senderAlt.isPn()) {
       await this.#ctx.devices.learnMapping(sender, senderAlt, "peer_lid_message");
     }
-  }
-
-  async #ack(node: Node): Promise<void> {
-    const ack = buildAck(node, this.#ctx.core.device.pn);
-    if (!ack) return;
-    await this.#ctx.core.sendNode(ack).catch((e) => this.#log.debug("could not ack a message", { error: e }));
   }
 
   /** The delivery receipt, by the seed's rules: none for our own messages or status; no `type` attribute. */
@@ -290,6 +423,20 @@ export class Receiver {
       this.#log.debug("could not send a delivery receipt", { error: e })
     );
   }
+}
+
+/** Applies staged writes that carry no message (a sender key distribution alone). */
+async function applyWrites(
+  store: ClientCore["store"],
+  writes: SignalWriteBatch,
+): Promise<void> {
+  for (const [address, record] of writes.sessions ?? []) {
+    if (record === null) await store.deleteSession(address);
+    else await store.storeSession(address, record);
+  }
+  for (const [address, key] of writes.identities ?? []) await store.saveIdentity(address, key);
+  for (const id of writes.removedPreKeys ?? []) await store.removePreKey(id);
+  for (const [name, record] of writes.senderKeys ?? []) await store.storeSenderKey(name, record);
 }
 
 function chatKey(from: string): string {

@@ -10,24 +10,28 @@
  *   from a fetched bundle after the first retry), adds a fresh sender-key distribution for groups, and
  *   sends it again with the retry count. At most 10 answers per device and message.
  *
+ * Strangers cannot make the client spend without limit: retry receipts are budgeted per message (5), per
+ * sending user (10 in 10 minutes) and in total (100 a minute, of which at most 20 carry fresh keys, each
+ * costing a one-time prekey). A message past its budget still becomes an `undecryptableMessage` event.
+ *
  * @module
  */
 
 import { attrJid, getChild, type Jid, type Node, type NodeInput, uintBytes } from "../../binary/mod.ts";
 import { DJB_KEY_TYPE } from "../../crypto/mod.ts";
+import type { DecryptError } from "../../features/errors.ts";
+import type { MessageInfo } from "../../features/message_info.ts";
 import { Message } from "../../proto/mod.ts";
 import {
   createSenderKeyDistributionMessage,
-  generatePreKeys,
   processPreKeyBundle,
   senderKeyName,
   SignalError,
 } from "../../signal/mod.ts";
 import { LruTtlCache } from "../../store/mod.ts";
 import type { ClientCore } from "../core.ts";
-import { preKeyNode } from "../prekeys.ts";
+import { preKeyNode, reservePreKeys } from "../prekeys.ts";
 import { BundleError, fetchPreKeyBundles, parsePreKeyBundle } from "./bundles.ts";
-import type { MessageInfo } from "./message_info.ts";
 import {
   deviceIdentityNode,
   encNode,
@@ -40,6 +44,42 @@ import {
 export const MAX_RETRY_RECEIPTS = 5;
 /** Retry requests answered per device and message. */
 export const MAX_RETRY_ANSWERS = 10;
+/** Retry receipts sent per sending user per {@linkcode RETRY_SENDER_WINDOW_MS}. */
+export const MAX_RETRIES_PER_SENDER = 10;
+/** The per-sender window. */
+export const RETRY_SENDER_WINDOW_MS = 600_000;
+/** Retry receipts sent in total per minute. */
+export const MAX_RETRIES_PER_MINUTE = 100;
+/** Retry receipts with fresh keys (a one-time prekey each) per minute. */
+export const MAX_KEYED_RETRIES_PER_MINUTE = 20;
+
+/** Counts events in a fixed window: `take()` is false once `limit` were taken in the current window. */
+export class WindowBudget {
+  readonly #limit: number;
+  readonly #windowMs: number;
+  readonly #now: () => number;
+  #start = -Infinity;
+  #used = 0;
+
+  /** Creates a budget of `limit` per `windowMs`. */
+  constructor(limit: number, windowMs: number, now: () => number = Date.now) {
+    this.#limit = limit;
+    this.#windowMs = windowMs;
+    this.#now = now;
+  }
+
+  /** Spends one unit; false when the window's budget is used up. */
+  take(): boolean {
+    const now = this.#now();
+    if (now - this.#start >= this.#windowMs) {
+      this.#start = now;
+      this.#used = 0;
+    }
+    if (this.#used >= this.#limit) return false;
+    this.#used++;
+    return true;
+  }
+}
 
 /** Sends and answers retry receipts. */
 export class Retries {
@@ -47,6 +87,12 @@ export class Retries {
   // message_retry_counts in the seed's cache config: 5 min, 1,000 entries.
   readonly #sent = new LruTtlCache<string, number>({ maxEntries: 1_000, ttlMs: 300_000 });
   readonly #answered = new LruTtlCache<string, number>({ maxEntries: 2_000, ttlMs: 300_000 });
+  readonly #perSender = new LruTtlCache<string, WindowBudget>({
+    maxEntries: 2_000,
+    ttlMs: RETRY_SENDER_WINDOW_MS,
+  });
+  readonly #total = new WindowBudget(MAX_RETRIES_PER_MINUTE, 60_000);
+  readonly #keyed = new WindowBudget(MAX_KEYED_RETRIES_PER_MINUTE, 60_000);
 
   /** Creates the handler. */
   constructor(ctx: SendContext) {
@@ -61,14 +107,26 @@ export class Retries {
    * Sends a retry receipt for a message we could not decrypt. Returns the retry count used, or 0 when
    * the retry budget is spent (nothing sent).
    */
-  async sendRetryReceipt(node: Node, info: MessageInfo, error: Error): Promise<number> {
+  async sendRetryReceipt(node: Node, info: MessageInfo, error: DecryptError): Promise<number> {
+    const log = this.#core.log.child("Client/Retry");
     const enc = Array.isArray(node.content) ? node.content.find((c) => c.tag === "enc") : undefined;
     const fromMessage = Number(enc?.attrs.count ?? 0) || 0;
-    const previous = this.#sent.get(info.id) ?? 0;
+    const messageKey = `${info.source.sender}|${info.id}`;
+    const previous = this.#sent.get(messageKey) ?? 0;
     const count = previous === 0 && fromMessage > 0 ? fromMessage + 1 : previous + 1;
-    this.#sent.set(info.id, count);
+    this.#sent.set(messageKey, count);
     if (count >= MAX_RETRY_RECEIPTS) {
-      this.#core.log.child("Client/Retry").warn(`giving up on ${info.id} after ${count - 1} retry receipts`);
+      log.warn(`giving up on ${info.id} after ${count - 1} retry receipts`);
+      return 0;
+    }
+    const user = info.source.sender.toNonAd().toString();
+    let senderBudget = this.#perSender.get(user);
+    if (!senderBudget) {
+      senderBudget = new WindowBudget(MAX_RETRIES_PER_SENDER, RETRY_SENDER_WINDOW_MS);
+      this.#perSender.set(user, senderBudget);
+    }
+    if (!senderBudget.take() || !this.#total.take()) {
+      log.warn(`not asking ${user} to resend ${info.id}: the retry budget is spent`);
       return 0;
     }
     const attrs: Record<string, string> = { id: info.id, to: node.attrs.from, type: "retry" };
@@ -87,9 +145,8 @@ export class Retries {
       },
       { tag: "registration", attrs: {}, content: uintBytes(this.#core.device.registrationId, 4) },
     ];
-    const noSession = error instanceof SignalError &&
-      (error.code === "no_session" || error.code === "invalid_prekey_id");
-    if (count > 1 || noSession) content.push(await this.#keysNode());
+    const noSession = error.code === "no_session" || error.code === "invalid_prekey_id";
+    if ((count > 1 || noSession) && this.#keyed.take()) content.push(await this.#keysNode());
     await this.#core.sendNode({ tag: "receipt", attrs, content });
     return count;
   }
@@ -97,9 +154,7 @@ export class Retries {
   /** `<keys>` with a fresh one-time prekey (stored first), the signed prekey and our device identity. */
   async #keysNode(): Promise<NodeInput> {
     const core = this.#core;
-    const [preKey] = generatePreKeys(core.device.nextPreKeyId, 1);
-    await core.store.storePreKeys([preKey]);
-    await core.updateDevice((d) => void (d.nextPreKeyId = (preKey.keyId % 0xffffff) + 1));
+    const [preKey] = await reservePreKeys(core, 1);
     const spk = core.device.signedPreKey;
     const content: NodeInput[] = [
       { tag: "type", attrs: {}, content: new Uint8Array([DJB_KEY_TYPE]) },
@@ -125,7 +180,10 @@ export class Retries {
     const retry = getChild(node, "retry");
     const messageId = retry?.attrs.id ?? node.attrs.id;
     const count = Number(retry?.attrs.count ?? 1) || 1;
-    if (!messageId) throw new Error("retry receipt has no message id");
+    if (!messageId) {
+      log.warn(`retry receipt from ${requester} names no message; ignoring it`);
+      return;
+    }
     const answerKey = `${requester}|${messageId}`;
     const answered = (this.#answered.get(answerKey) ?? 0) + 1;
     this.#answered.set(answerKey, answered);
@@ -136,13 +194,12 @@ export class Retries {
       return;
     }
     const chatKey = chat.toNonAd().toString();
-    const stored = await core.store.takeSentMessage(chatKey, messageId);
+    // Read, not taken: other devices may ask for the same message; the TTL sweep removes it.
+    const stored = await core.store.getSentMessage(chatKey, messageId);
     if (!stored) {
       log.warn(`retry from ${requester} for ${messageId}, but the message is no longer stored`);
       return;
     }
-    // Keep it for the other devices that may ask too, until the TTL sweep removes it.
-    await core.store.storeSentMessage(chatKey, messageId, stored);
     let message = Message.decode(stored);
     const address = await this.#ctx.devices.sessionAddress(requester);
     const signal = this.#ctx.signal();
@@ -182,7 +239,10 @@ export class Retries {
     }
     const plaintext = Message.encode(message);
     const [encrypted] = await encryptForDevices(this.#ctx, [requester], () => plaintext);
-    if (!encrypted) throw new Error(`could not encrypt ${messageId} again for ${requester}`);
+    if (!encrypted) {
+      log.warn(`could not encrypt ${messageId} again for ${requester}`);
+      return;
+    }
     const attrs: Record<string, string | Jid> = {
       to: node.attrs.from,
       type: messageStanzaType(message),
@@ -202,7 +262,7 @@ export class Retries {
   }
 }
 
-/** The device asking for a retry: `participant` in groups, else `from`. */
+/** The device asking for a retry: `participant` in groups, else `from`. Throws when it is not a JID. */
 export function retryRequester(node: Node): Jid {
   return node.attrs.participant ? attrJid(node, "participant") : attrJid(node, "from");
 }

@@ -14,6 +14,9 @@
 
 import { Jid, type Node, type NodeInput } from "../../binary/mod.ts";
 import { randomBytes } from "../../crypto/mod.ts";
+import { ConnectionError, SendError } from "../../features/errors.ts";
+import type { GroupInfo } from "../../features/groups/parse.ts";
+import type { SendOptions, SendResult } from "../../features/send_options.ts";
 import { ADVSignedDeviceIdentity, Message, ProtocolMessageType } from "../../proto/mod.ts";
 import {
   createSenderKeyDistributionMessage,
@@ -29,39 +32,6 @@ import {
 import type { ClientCore } from "../core.ts";
 import { BundleError, fetchPreKeyBundles } from "./bundles.ts";
 import type { Devices } from "./devices.ts";
-import type { GroupInfo, Groups } from "./groups.ts";
-
-/** Options for `sendMessage`. */
-export interface SendOptions {
-  /** Use this message id instead of a generated one. */
-  id?: string;
-  /** Extra child nodes added to the `<message>` stanza. */
-  extraNodes?: NodeInput[];
-  /** How long to wait for the server's ack (default: the IQ timeout, 60 s). */
-  timeoutMs?: number;
-  /** Cancels waiting for the ack (the stanza may already be sent). */
-  signal?: AbortSignal;
-}
-
-/** What the server confirmed about a sent message. */
-export interface SendResult {
-  /** The message id. */
-  id: string;
-  /** The server's timestamp for it. */
-  timestamp: Date;
-}
-
-/** Sending failed; `code` is the server's error code when it refused the message. */
-export class SendError extends Error {
-  /** The server's error code, or 0 for a local failure. */
-  readonly code: number;
-  /** Creates the error. */
-  constructor(message: string, code = 0, options?: ErrorOptions) {
-    super(message, options);
-    this.name = "SendError";
-    this.code = code;
-  }
-}
 
 /** A new message id in WhatsApp Web's format (`3EB0` followed by 18 upper-case hex digits). */
 export function generateMessageId(): string {
@@ -116,8 +86,8 @@ export interface SendContext {
   core: ClientCore;
   /** Device lists and addresses. */
   devices: Devices;
-  /** Group metadata. */
-  groups: Groups;
+  /** Group metadata (cached by the groups feature). */
+  groupInfo(group: Jid): Promise<GroupInfo>;
   /** Per-address locks shared with the receive path. */
   locks: KeyedMutex;
   /** Signal context for this device. */
@@ -249,8 +219,33 @@ function editAttributeIsSet(message: Message): boolean {
 /** Our own identities (PN and LID, with device). */
 function own(core: ClientCore): { pn: Jid; lid?: Jid } {
   const pn = core.device.pn;
-  if (!pn) throw new SendError("not paired: there is no account to send from");
+  if (!pn) throw new ConnectionError("not_paired", "cannot send: this device is not paired with an account");
   return { pn, lid: core.device.lid };
+}
+
+/** True for this very device, in either addressing (its PN or its LID, same device id). */
+function isThisDevice(d: Jid, me: { pn: Jid; lid?: Jid }): boolean {
+  if (d.device !== me.pn.device) return false;
+  return d.user === me.pn.user || (me.lid !== undefined && d.user === me.lid.user);
+}
+
+/** Refuses destinations this library cannot send to (yet), with a clear reason. */
+function checkDestination(to: Jid): void {
+  if (to.isStatusBroadcast()) {
+    throw new SendError("not_supported", "posting to status@broadcast is not supported yet");
+  }
+  if (to.isNewsletter()) {
+    throw new SendError("not_supported", `sending to newsletters (${to}) is not supported yet`);
+  }
+  if (to.isBroadcast()) {
+    throw new SendError("not_supported", `sending to broadcast lists (${to}) is not supported`);
+  }
+  if (!to.isGroup() && !to.isPn() && !to.isLid()) {
+    throw new SendError(
+      "not_supported",
+      `cannot send to ${to}: expected a user (@s.whatsapp.net, @lid) or a group (@g.us)`,
+    );
+  }
 }
 
 /** Sends `message` to a user or group and waits for the server's ack. */
@@ -261,6 +256,7 @@ export async function sendMessage(
   options: SendOptions = {},
 ): Promise<SendResult> {
   const me = own(ctx.core);
+  checkDestination(to);
   const id = options.id ?? generateMessageId();
   const plaintext = Message.encode(message);
   const attrs: Record<string, string | Jid> = { id, to, type: messageStanzaType(message) };
@@ -271,10 +267,11 @@ export async function sendMessage(
   let skdmDevices: Jid[] = [];
   let group: GroupInfo | undefined;
   if (to.isGroup()) {
-    group = await ctx.groups.get(to);
+    group = await ctx.groupInfo(to);
     if (group.addressingMode) attrs.addressing_mode = group.addressingMode;
     const members = await ctx.devices.getDevices([...group.participants.map((p) => p.jid), me.pn.toNonAd()]);
-    const others = members.filter((d) => !(d.user === me.pn.user && d.device === me.pn.device));
+    // Never ourselves: in a lid-addressed group this device is listed under its LID too.
+    const others = members.filter((d) => !isThisDevice(d, me));
     const name = senderKeyName(to.toString(), (me.lid ?? me.pn).toSignalAddress());
     const signal = ctx.signal();
     const { skdm, skmsg } = await ctx.locks.withLock(`sender-key:${name}`, async () => ({
@@ -299,9 +296,13 @@ export async function sendMessage(
   } else {
     const recipient = to.toNonAd();
     const devices = (await ctx.devices.getDevices([recipient, me.pn.toNonAd()]))
-      .filter((d) => !(d.user === me.pn.user && d.device === me.pn.device));
+      .filter((d) => !isThisDevice(d, me));
     if (!devices.some((d) => d.user === recipient.user)) {
-      throw new SendError(`${recipient} has no devices the server knows of (not on WhatsApp?)`, 404);
+      throw new SendError(
+        "no_devices",
+        `${recipient} has no devices the server knows of (not on WhatsApp?)`,
+        404,
+      );
     }
     let dsm: Uint8Array | undefined;
     const ownUser = (d: Jid) => d.user === me.pn.user || d.user === me.lid?.user;
@@ -314,7 +315,7 @@ export async function sendMessage(
       return dsm;
     });
     if (!encrypted.some((e) => e.jid.user === recipient.user)) {
-      throw new SendError(`could not encrypt for any device of ${recipient}`);
+      throw new SendError("encryption_failed", `could not encrypt for any device of ${recipient}`);
     }
     includeIdentity = encrypted.some((e) => e.type === "pkmsg");
     content.push(participantsNode(encrypted, encAttributesFor(message, true)));
@@ -331,15 +332,15 @@ export async function sendMessage(
   try {
     await ctx.core.sendNode({ tag: "message", attrs, content });
   } catch (e) {
-    const error = new SendError(`could not send message ${id}: ${(e as Error).message}`, 0, { cause: e });
-    unsent.abort(error);
-    // The waiter now rejects with this same failure, which is reported by the throw below.
+    unsent.abort(e);
+    // The waiter now rejects too; the caller gets the send failure itself (not connected, usually).
     ackWait.catch(() => {});
-    throw error;
+    throw e;
   }
   const ack = await ackWait;
   if (ack.attrs.error) {
     throw new SendError(
+      "server_refused",
       `the server refused message ${id} (error ${ack.attrs.error})`,
       Number(ack.attrs.error) || 0,
     );
@@ -349,5 +350,10 @@ export async function sendMessage(
   }
   await ctx.core.store.storeSentMessage(to.toNonAd().toString(), id, plaintext);
   const t = Number(ack.attrs.t);
-  return { id, timestamp: Number.isFinite(t) && t > 0 ? new Date(t * 1000) : new Date() };
+  return {
+    id,
+    timestamp: Number.isFinite(t) && t > 0 ? new Date(t * 1000) : new Date(),
+    chat: to,
+    key: { remoteJid: to.toString(), fromMe: true, id },
+  };
 }

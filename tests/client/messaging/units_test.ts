@@ -1,8 +1,9 @@
 import { assert, assertEquals, assertThrows } from "../../_assert.ts";
 import { Jid } from "../../../src/binary/mod.ts";
+import { InputError } from "../../../src/features/errors.ts";
 import { Message, ProtocolMessageType } from "../../../src/proto/mod.ts";
-import { parseMessageInfo, parseMessageSource } from "../../../src/client/messaging/message_info.ts";
-import { buildReadReceipt, parseReceipt } from "../../../src/client/messaging/receipts.ts";
+import { parseMessageInfo, parseMessageSource } from "../../../src/features/message_info.ts";
+import { buildReadReceipt, parseReceipt } from "../../../src/features/receipts.ts";
 import {
   editMessage,
   getEdit,
@@ -14,11 +15,11 @@ import {
   reactionMessage,
   revokeMessage,
   textMessage,
-} from "../../../src/client/messaging/builders.ts";
+} from "../../../src/features/message_builders.ts";
 import { ChatQueues } from "../../../src/client/messaging/queues.ts";
 import { editAttribute, generateMessageId, messageStanzaType } from "../../../src/client/messaging/send.ts";
 import { parseUsyncUser } from "../../../src/client/messaging/devices.ts";
-import { parseGroupNode } from "../../../src/client/messaging/groups.ts";
+import { parseGroupNode } from "../../../src/features/groups/parse.ts";
 import { addressToJid } from "../../../src/client/messaging/messaging.ts";
 
 const own = { pn: Jid.pn("15550000001", 3), lid: Jid.lid("900000001", 3) };
@@ -86,7 +87,7 @@ Deno.test("message source: 1:1 with sender_lid, group with participant_lid, own 
     "Bob",
     1_700_000_000_000,
     true,
-    "1",
+    "edited",
     "image",
   ]);
 });
@@ -103,7 +104,7 @@ Deno.test("read receipts batch ids with list/item; groups need the sender; empty
   }]);
   assertEquals(buildReadReceipt(chat, []), undefined);
   const group = Jid.group("120363000000000001");
-  assertThrows(() => buildReadReceipt(group, ["A"]), TypeError, "sender");
+  assertThrows(() => buildReadReceipt(group, ["A"]), InputError, "sender");
   assertEquals(
     buildReadReceipt(group, ["A"], { sender: Jid.pn("15550000002", 4) })?.attrs?.participant?.toString(),
     "15550000002@s.whatsapp.net",
@@ -114,15 +115,22 @@ Deno.test("read receipts batch ids with list/item; groups need the sender; empty
     attrs: { from: "15550000002:1@s.whatsapp.net", id: "A", type: "read", t: "1700000001" },
     content: [{ tag: "list", attrs: {}, content: [{ tag: "item", attrs: { id: "B" } }] }],
   }, own);
-  assertEquals([parsed.messageIds, parsed.type, parsed.sender.toString()], [
+  assertEquals([parsed.messageIds, parsed.kind, parsed.wireType, parsed.source.sender.toString()], [
     ["A", "B"],
+    "read",
     "read",
     "15550000002:1@s.whatsapp.net",
   ]);
-  assertEquals(
-    parseReceipt({ tag: "receipt", attrs: { from: "15550000002@s.whatsapp.net", id: "Z" } }, own).type,
-    "",
+  const delivered = parseReceipt(
+    { tag: "receipt", attrs: { from: "15550000002@s.whatsapp.net", id: "Z" } },
+    own,
   );
+  assertEquals([delivered.kind, delivered.wireType], ["delivered", ""]);
+  const unknown = parseReceipt({
+    tag: "receipt",
+    attrs: { from: "15550000002@s.whatsapp.net", id: "Z", type: "x-new" },
+  }, own);
+  assertEquals([unknown.kind, unknown.wireType], ["other", "x-new"]);
 });
 
 Deno.test("builders: text, reply, mentions, reaction, edit, revoke read back as such", () => {

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { Jid, type Node, optAttrInt } from "../../binary/mod.ts";
+import { Jid, type Node, optAttrInt } from "../binary/mod.ts";
+import type { Message } from "../proto/mod.ts";
 
 /** How a group (or chat) addresses participants: by phone number or by LID. */
 export type AddressingMode = "pn" | "lid";
@@ -31,6 +32,23 @@ export interface MessageSource {
   broadcastListOwner?: Jid;
 }
 
+/**
+ * The kinds of the `edit` stanza attribute (whatsmeow's EditAttribute values): `none` (a plain message,
+ * no attribute), `edited` ("1"), `pinned` ("2", pin in chat), `admin_edit` ("3"), `revoked` ("7", deleted by
+ * its sender), `admin_revoked` ("8", deleted by a group admin), `other` for a value this library does not
+ * know.
+ */
+export type EditKind = "none" | "edited" | "pinned" | "admin_edit" | "revoked" | "admin_revoked" | "other";
+
+const EDIT_KINDS: Readonly<Record<string, EditKind>> = {
+  "": "none",
+  "1": "edited",
+  "2": "pinned",
+  "3": "admin_edit",
+  "7": "revoked",
+  "8": "admin_revoked",
+};
+
 /** A received message's metadata. */
 export interface MessageInfo {
   /** Where it came from. */
@@ -47,8 +65,8 @@ export interface MessageInfo {
   timestamp: Date;
   /** `category` (e.g. `peer` for messages between our own devices). */
   category: string;
-  /** The edit attribute (`1` edited, `7` revoked by sender, `8` by admin, ...), empty when none. */
-  edit: string;
+  /** What the stanza's `edit` attribute says: a plain message, an edit, a revoke, a pin... */
+  edit: EditKind;
   /** Media type announced on the stanza, empty when none. */
   mediaType: string;
   /** True when the message came from the server's offline queue. */
@@ -150,8 +168,16 @@ export function parseMessageInfo(node: Node, own: OwnIdentity): MessageInfo {
     pushName: node.attrs.notify ?? "",
     timestamp: new Date(t * 1000),
     category: node.attrs.category ?? "",
-    edit: node.attrs.edit ?? "",
+    edit: EDIT_KINDS[node.attrs.edit ?? ""] ?? "other",
     mediaType,
     offline: node.attrs.offline !== undefined,
   };
+}
+
+/** Payload of the `message` event: a decrypted message and where it came from. */
+export interface MessageEvent {
+  /** The decrypted message (device-sent wrappers already removed). */
+  message: Message;
+  /** Who sent it, where, when. */
+  info: MessageInfo;
 }

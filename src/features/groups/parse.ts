@@ -1,17 +1,12 @@
 /**
- * Group metadata as the send pipeline needs it: participants and addressing mode, from the
- * `iq xmlns="w:g2" type="get" <query request="interactive"/>` answer (shape as whatsmeow's group.go
- * parseGroupNode reads it), cached for an hour (the seed's group cache: 1 h, 250 entries). LID/PN pairs
- * in the answer are learned.
+ * Reading group metadata: the `<group>` node of a `w:g2` answer (shape as whatsmeow's group.go
+ * parseGroupNode reads it; reference/protocol-facts-features.md 4.2).
  *
  * @module
  */
 
-import { getChild, getChildren, Jid, type Node } from "../../binary/mod.ts";
-import { LruTtlCache } from "../../store/mod.ts";
-import type { ClientCore } from "../core.ts";
-import type { Devices } from "./devices.ts";
-import type { AddressingMode } from "./message_info.ts";
+import { getChildren, Jid, type Node } from "../../binary/mod.ts";
+import type { AddressingMode } from "../message_info.ts";
 
 /** One member of a group. */
 export interface GroupMember {
@@ -78,47 +73,4 @@ export function parseGroupNode(node: Node): GroupInfo {
     creator: node.attrs.creator ? Jid.tryParse(node.attrs.creator) : undefined,
     created: Number.isFinite(creation) && creation > 0 ? new Date(creation * 1000) : undefined,
   };
-}
-
-/** Cached group metadata. */
-export class Groups {
-  readonly #core: ClientCore;
-  readonly #devices: Devices;
-  readonly #cache = new LruTtlCache<string, GroupInfo>({ maxEntries: 250, ttlMs: 3_600_000 });
-
-  /** Creates the cache. */
-  constructor(core: ClientCore, devices: Devices) {
-    this.#core = core;
-    this.#devices = devices;
-  }
-
-  /** Group metadata, from the cache or the server. */
-  async get(group: Jid): Promise<GroupInfo> {
-    const cached = this.#cache.get(group.toString());
-    if (cached) return cached;
-    return await this.fetch(group);
-  }
-
-  /** Group metadata from the server (refreshing the cache). */
-  async fetch(group: Jid): Promise<GroupInfo> {
-    const res = await this.#core.query({
-      namespace: "w:g2",
-      type: "get",
-      to: group,
-      content: [{ tag: "query", attrs: { request: "interactive" } }],
-    });
-    const node = getChild(res, "group");
-    if (!node) throw new Error(`the server's answer about ${group} has no <group>`);
-    const info = parseGroupNode(node);
-    for (const p of info.participants) {
-      if (p.lid && p.phoneNumber) await this.#devices.learnMapping(p.lid, p.phoneNumber, "usync");
-    }
-    this.#cache.set(group.toString(), info);
-    return info;
-  }
-
-  /** Drops a group from the cache (membership changed). */
-  invalidate(group: Jid): void {
-    this.#cache.delete(group.toString());
-  }
 }

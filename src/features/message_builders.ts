@@ -1,19 +1,20 @@
 /**
  * Building and reading common messages: text (with mentions and replies), reactions, edits, revokes,
- * the disappearing-messages timer, locations and contact cards. Shapes follow whatsmeow's BuildEdit /
+ * locations and contact cards. Shapes follow whatsmeow's BuildEdit /
  * BuildRevoke / BuildReaction and the seed's send guide (reference/seed-inventory-features.md section 3).
  *
  * @module
  */
 
-import type { Jid } from "../../binary/mod.ts";
+import { Jid } from "../binary/mod.ts";
 import {
   type ContactMessage,
   type ContextInfo,
   type Message,
   type MessageKey,
   ProtocolMessageType,
-} from "../../proto/mod.ts";
+} from "../proto/mod.ts";
+import { InputError } from "./errors.ts";
 import type { MessageInfo } from "./message_info.ts";
 
 /** The key that identifies a message (for replies, reactions, edits, revokes). */
@@ -79,13 +80,53 @@ export function textMessage(text: string, options: TextOptions = {}): Message {
   return { extendedTextMessage: { text, contextInfo: context } };
 }
 
-/** A reaction (an emoji; the empty string removes our reaction). */
+/** Checks a message key given by a caller: it must name a chat and a message id. */
+export function checkMessageKey(key: MessageKey, argument = "key"): MessageKey {
+  if (!key || typeof key !== "object") {
+    throw new InputError("invalid_argument", argument, "expected a MessageKey ({ remoteJid, fromMe, id })");
+  }
+  if (typeof key.id !== "string" || key.id.length === 0) {
+    throw new InputError("invalid_argument", argument, "the key has no message id");
+  }
+  if (typeof key.remoteJid !== "string" || !Jid.tryParse(key.remoteJid)) {
+    throw new InputError(
+      "invalid_argument",
+      argument,
+      `the key's remoteJid is not a JID (${String(key.remoteJid)})`,
+    );
+  }
+  return key;
+}
+
+function checkMessageId(id: string, argument = "messageId"): string {
+  if (typeof id !== "string" || id.length === 0 || id.length > 128) {
+    throw new InputError("invalid_argument", argument, `expected a message id, got ${JSON.stringify(id)}`);
+  }
+  return id;
+}
+
+/**
+ * A reaction (an emoji; the empty string removes our reaction). Throws {@linkcode InputError} for a key
+ * without a chat or id, or an emoji that is not a short string.
+ */
 export function reactionMessage(target: MessageKey, emoji: string): Message {
+  checkMessageKey(target, "target");
+  if (typeof emoji !== "string" || emoji.length > 32) {
+    throw new InputError("invalid_argument", "emoji", 'expected one emoji (or "" to remove a reaction)');
+  }
   return { reactionMessage: { key: target, text: emoji, senderTimestampMs: BigInt(Date.now()) } };
 }
 
 /** An edit of one of our own messages (WhatsApp allows text edits for 15 minutes). */
 export function editMessage(chat: Jid, messageId: string, newContent: Message): Message {
+  checkMessageId(messageId);
+  if (!newContent || typeof newContent !== "object" || Object.keys(newContent).length === 0) {
+    throw new InputError(
+      "invalid_argument",
+      "newContent",
+      "expected the new content (a Message or a string)",
+    );
+  }
   return {
     editedMessage: {
       message: {
@@ -105,20 +146,10 @@ export function editMessage(chat: Jid, messageId: string, newContent: Message): 
  * it must use the same addressing (PN or LID) as the original.
  */
 export function revokeMessage(chat: Jid, messageId: string, originalSender?: Jid): Message {
+  checkMessageId(messageId);
   const key: MessageKey = { remoteJid: chat.toString(), fromMe: originalSender === undefined, id: messageId };
   if (originalSender) key.participant = originalSender.toNonAd().toString();
   return { protocolMessage: { key, type: ProtocolMessageType.REVOKE } };
-}
-
-/** Sets (or, with 0, turns off) the chat's disappearing-messages timer (86400, 604800, 7776000 seconds). */
-export function disappearingTimerMessage(seconds: number): Message {
-  return {
-    protocolMessage: {
-      type: ProtocolMessageType.EPHEMERAL_SETTING,
-      ephemeralExpiration: seconds,
-      ephemeralSettingTimestamp: BigInt(Math.floor(Date.now() / 1000)),
-    },
-  };
 }
 
 /** A location pin. */
