@@ -152,7 +152,7 @@ export function computeValueMac(
  * Encrypts and MACs one mutation under `keys` (expanded from the sync key with id `keyId`).
  *
  * @param iv the 16-byte IV; random unless given (tests pass one to get fixed bytes)
- * @throws {AppStateError} `invalid_action` for an empty index, a version that is not an int32, or a bad IV.
+ * @throws {AppStateError} `invalid_action` for an empty index, a version that is not an int32, a bad IV or key id.
  * @example
  * ```ts
  * import { decodeMutation, encodeMutation, expandAppStateKeys } from "./mod.ts";
@@ -175,7 +175,12 @@ export function encodeMutation(
   if (iv.length !== IV_LENGTH) {
     throw new AppStateError("invalid_action", `the IV is 16 bytes, got ${iv.length}`);
   }
-  checkKeyId(keyId, {});
+  if (keyId.length === 0 || keyId.length > MAX_KEY_ID_LENGTH) {
+    throw new AppStateError(
+      "invalid_action",
+      `a key id is 1 to ${MAX_KEY_ID_LENGTH} bytes, got ${keyId.length}`,
+    );
+  }
   const indexBytes = encodeIndex(input.index);
   const plaintext = SyncActionData.encode({
     index: indexBytes,
