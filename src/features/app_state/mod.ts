@@ -79,8 +79,6 @@ export {
   APP_STATE_COLLECTIONS,
   type AppStateCollection,
   type ArchiveChatAction,
-  buildChatAction,
-  type BuildChatActionOptions,
   CHAT_ACTION_SPECS,
   type ChatAction,
   type ChatActionSpec,
@@ -98,8 +96,8 @@ export {
   type MuteChatAction,
   type PinChatAction,
   type PushNameAction,
-  readChatAction,
   type RemoveContactAction,
   type StarMessageAction,
   type UnknownAction,
-} from "./actions.ts";
+} from "./action_types.ts";
+export { buildChatAction, type BuildChatActionOptions, readChatAction } from "./actions.ts";

@@ -273,7 +273,8 @@ export async function decodePatch(
       where,
     );
   }
-  return { ...applied.result, state: { version, hash: applied.hash }, mutations: decoded };
+  const { hash, ...macs } = applied;
+  return { ...macs, state: { version, hash }, mutations: decoded };
 }
 
 /**
@@ -370,9 +371,10 @@ export async function encodePatch(options: EncodePatchOptions): Promise<EncodedP
     patchMac,
     keyId: { id: options.keyId.slice() },
   };
+  const { hash, ...macs } = applied;
   return {
-    ...applied.result,
-    state: { version, hash: applied.hash },
+    ...macs,
+    state: { version, hash },
     mutations: decoded,
     patch,
     bytes: SyncdPatch.encode(patch),
@@ -425,11 +427,9 @@ export function encodeSnapshot(options: EncodeSnapshotOptions): EncodedSnapshot 
   };
 }
 
-interface HashUpdate {
+type HashUpdate = Pick<AppliedPatch, "addedMacs" | "removedIndexMacs" | "missingRemoves"> & {
   hash: Uint8Array;
-  missingRemoves: number;
-  result: Pick<AppliedPatch, "addedMacs" | "removedIndexMacs" | "missingRemoves">;
-}
+};
 
 // The update rule of the module comment. `live` tracks, per index MAC touched so far in this patch, the
 // value MAC now live (undefined after a REMOVE), so the store is asked at most once per index.
@@ -460,7 +460,7 @@ async function applyToHash(
     if (valueMac === undefined) removedIndexMacs.push(indexMac);
     else addedMacs.push({ indexMac, valueMac });
   }
-  return { hash, missingRemoves, result: { addedMacs, removedIndexMacs, missingRemoves } };
+  return { hash, addedMacs, removedIndexMacs, missingRemoves };
 }
 
 function openAll(
