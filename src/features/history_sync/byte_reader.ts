@@ -73,8 +73,9 @@ export class ChunkReader {
   /**
    * Reads a varint of at most 10 bytes and returns its value as a number; values of 2^53 and above
    * come back as `Infinity` (only lengths and tags are read this way, and those are then refused).
+   * `field` names the field being read in errors.
    */
-  async varint(): Promise<number> {
+  async varint(field?: number): Promise<number> {
     const start = this.offset;
     // Fast path: the whole varint is in the current chunk.
     const buf = this.#buf;
@@ -88,16 +89,17 @@ export class ChunkReader {
         return lo >>> 0;
       }
     }
-    return await this.#varintSlow(start);
+    return await this.#varintSlow(start, field);
   }
 
-  async #varintSlow(start: number): Promise<number> {
+  async #varintSlow(start: number, field: number | undefined): Promise<number> {
     let value = 0;
     let scale = 1;
     for (let i = 0; i < 10; i++) {
       if (this.#pos >= this.#buf.length && !(await this.#next())) {
         throw new HistorySyncError("truncated", "expected the rest of a varint, but the data ended", {
           offset: start,
+          field,
         });
       }
       const b = this.#buf[this.#pos++];
@@ -105,11 +107,17 @@ export class ChunkReader {
       scale *= 128;
       if (b < 0x80) return value < 2 ** 53 ? value : Infinity;
     }
-    throw new HistorySyncError("bad_protobuf", "expected a varint of at most 10 bytes", { offset: start });
+    throw new HistorySyncError("bad_protobuf", "expected a varint of at most 10 bytes", {
+      offset: start,
+      field,
+    });
   }
 
-  /** Advances `n` bytes (bytes inside an open capture are kept); fails `truncated` if the data ends. */
-  async skip(n: number): Promise<void> {
+  /**
+   * Advances `n` bytes (bytes inside an open capture are kept); fails `truncated` if the data ends.
+   * `field` names the field being read in errors.
+   */
+  async skip(n: number, field?: number): Promise<void> {
     const start = this.offset;
     let left = n;
     for (;;) {
@@ -124,10 +132,68 @@ export class ChunkReader {
         throw new HistorySyncError(
           "truncated",
           `expected ${n} bytes, but the data ended after ${n - left}`,
-          { offset: start },
+          { offset: start, field },
         );
       }
     }
+  }
+
+  /**
+   * Reads one whole field without awaiting, when it lies entirely in the current chunk, no capture is
+   * open, and it is a varint, fixed-width or length-delimited field of at most `maxLength` bytes with a
+   * tag of at most 4 bytes. Returns the tag and a copy of the field's bytes (tag included), or no bytes
+   * when `keep(field)` is false; returns `undefined`, consuming nothing, when the caller must take the
+   * general path (which also diagnoses bad input). This keeps small fields from costing several awaits.
+   */
+  syncField(
+    maxLength: number,
+    keep: (field: number) => boolean,
+  ): { tag: number; raw: Uint8Array | undefined } | undefined {
+    if (this.#pieces !== undefined) return undefined;
+    const buf = this.#buf;
+    const end = buf.length;
+    const start = this.#pos;
+    let p = start;
+    let tag = 0;
+    for (let shift = 0;; shift += 7) {
+      if (p >= end || shift > 21) return undefined;
+      const b = buf[p++];
+      tag |= (b & 0x7f) << shift;
+      if (b < 0x80) break;
+    }
+    const field = tag >>> 3;
+    if (field === 0) return undefined;
+    switch (tag & 7) {
+      case 0:
+        for (let i = 0;; i++) {
+          if (p >= end || i === 10) return undefined;
+          if (buf[p++] < 0x80) break;
+        }
+        break;
+      case 1:
+        p += 8;
+        break;
+      case 5:
+        p += 4;
+        break;
+      case 2: {
+        let len = 0;
+        for (let shift = 0;; shift += 7) {
+          if (p >= end || shift > 21) return undefined;
+          const b = buf[p++];
+          len |= (b & 0x7f) << shift;
+          if (b < 0x80) break;
+        }
+        if (len > maxLength) return undefined;
+        p += len;
+        break;
+      }
+      default:
+        return undefined;
+    }
+    if (p > end) return undefined;
+    this.#pos = p;
+    return { tag, raw: keep(field) ? buf.slice(start, p) : undefined };
   }
 
   /** Starts capturing bytes at the current offset (replacing any open capture). */

@@ -56,6 +56,7 @@ export async function* inflateZlib(
   const inflater = createInflate({ chunkSize: OUTPUT_CHUNK });
   let inputError: { error: unknown } | undefined;
   let stopped = false;
+  let reading = false;
   const iterator = Symbol.asyncIterator in input
     ? input[Symbol.asyncIterator]()
     : (input as Iterable<Uint8Array>)[Symbol.iterator]();
@@ -75,7 +76,9 @@ export async function* inflateZlib(
   const pump = async () => {
     try {
       for (;;) {
+        reading = true;
         const step = await iterator.next();
+        reading = false;
         if (stopped || inflater.destroyed) return;
         if (step.done) break;
         const chunk = step.value;
@@ -115,8 +118,10 @@ export async function* inflateZlib(
     stopped = true;
     signal?.removeEventListener("abort", onAbort);
     inflater.destroy();
-    // Stop the source without waiting: a stalled source must not hold the consumer.
-    Promise.resolve(iterator.return?.()).catch(() => {});
+    // Stop the source. While a read is pending, a stream's return() waits for that read, so then it is
+    // not awaited: a stalled source must not hold the consumer.
+    const closing = Promise.resolve(iterator.return?.()).catch(() => {});
+    if (!reading) await closing;
     void pumping;
   }
   // A destroyed inflater can end its iteration quietly; make sure the cause still surfaces.

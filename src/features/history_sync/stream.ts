@@ -197,64 +197,29 @@ export async function* streamHistorySync(
   const reader = new ChunkReader(inflated);
   const wantsField = filter.wants("field");
   const wantsUnknown = filter.wants("unknown");
+  // Singular fields are always read: the summary reports them whatever the filter.
+  const keep = (field: number) => {
+    const kind = kindOf(field);
+    return kind === "field" || filter.wants(kind);
+  };
   try {
-    while (!(await reader.atEnd())) {
+    for (;;) {
       const start = reader.offset;
-      reader.mark();
-      const tag = await reader.varint();
-      if (tag > 0xffffffff) {
-        throw malformed(`expected a field tag, got a varint of ${describeLength(tag)}`, start);
+      let field: number;
+      let raw: Uint8Array | undefined;
+      const whole = reader.syncField(maxFieldSize, keep);
+      if (whole !== undefined) {
+        field = whole.tag >>> 3;
+        checkWireType(field, whole.tag & 7, start);
+        raw = whole.raw;
+      } else {
+        if (await reader.atEnd()) break;
+        ({ field, raw } = await readField(reader, maxFieldSize, keep, start));
       }
-      const field = Math.floor(tag / 8);
-      const wire = tag & 7;
-      if (field === 0) throw malformed("field number 0 is invalid", start);
-      const expected = KNOWN_WIRE.get(field);
-      if (expected !== undefined && wire !== expected) {
-        throw malformed(`field ${field} arrived with wire type ${wire}, expected ${expected}`, start, field);
+      if (raw === undefined) {
+        if (field === 2) summary.conversationsSkipped++;
+        continue;
       }
-      const kind = KIND_OF_FIELD.get(field) ?? (expected === undefined ? "unknown" : "field");
-      switch (wire) {
-        case 0:
-          await reader.varint();
-          break;
-        case 1:
-          await reader.skip(8);
-          break;
-        case 5:
-          await reader.skip(4);
-          break;
-        case 2: {
-          const lenAt = reader.offset;
-          const len = await reader.varint();
-          if (len > maxFieldSize) {
-            reader.unmark();
-            throw new HistorySyncError(
-              "too_large",
-              `expected field ${field} to be at most ${maxFieldSize} bytes, but it declares ${
-                describeLength(len)
-              }`,
-              { offset: lenAt, field },
-            );
-          }
-          // Singular fields are always read: the summary reports them whatever the filter.
-          if (kind !== "field" && !filter.wants(kind)) {
-            reader.unmark();
-            await reader.skip(len);
-            if (kind === "conversation") summary.conversationsSkipped++;
-            continue;
-          }
-          await reader.skip(len);
-          break;
-        }
-        case 3:
-          await skipGroup(reader, field, 1, maxFieldSize, start);
-          break;
-        case 4:
-          throw malformed(`unexpected end-group tag for field ${field}`, start, field);
-        default:
-          throw malformed(`invalid wire type ${wire} for field ${field}`, start, field);
-      }
-      const raw = reader.take();
       const item = decodeField(raw, field, start, filter.since);
       if (item === undefined) continue;
       if (item.kind === "field") {
@@ -283,6 +248,78 @@ export async function* streamHistorySync(
     await inflated.return(undefined);
   }
   return summary;
+}
+
+function kindOf(field: number): HistorySyncItemKind {
+  return KIND_OF_FIELD.get(field) ?? (KNOWN_WIRE.has(field) ? "field" : "unknown");
+}
+
+function checkWireType(field: number, wire: number, start: number): void {
+  const expected = KNOWN_WIRE.get(field);
+  if (expected !== undefined && wire !== expected) {
+    throw malformed(`field ${field} arrived with wire type ${wire}, expected ${expected}`, start, field);
+  }
+}
+
+// The general path for one top-level field: any size, any wire type, split across chunks, with every
+// error diagnosed. Returns the field's bytes (tag included), or none when `keep` refuses the field.
+async function readField(
+  reader: ChunkReader,
+  maxFieldSize: number,
+  keep: (field: number) => boolean,
+  start: number,
+): Promise<{ field: number; raw: Uint8Array | undefined }> {
+  reader.mark();
+  const tag = await reader.varint();
+  if (tag > 0xffffffff) {
+    throw malformed(`expected a field tag, got a varint of ${describeLength(tag)}`, start);
+  }
+  const field = Math.floor(tag / 8);
+  const wire = tag & 7;
+  if (field === 0) throw malformed("field number 0 is invalid", start);
+  checkWireType(field, wire, start);
+  const kept = keep(field);
+  switch (wire) {
+    case 0:
+      await reader.varint(field);
+      break;
+    case 1:
+      await reader.skip(8, field);
+      break;
+    case 5:
+      await reader.skip(4, field);
+      break;
+    case 2: {
+      const lenAt = reader.offset;
+      const len = await reader.varint(field);
+      if (len > maxFieldSize) {
+        reader.unmark();
+        throw new HistorySyncError(
+          "too_large",
+          `expected field ${field} to be at most ${maxFieldSize} bytes, but it declares ${
+            describeLength(len)
+          }`,
+          { offset: lenAt, field },
+        );
+      }
+      // A refused field is stepped over without keeping its bytes.
+      if (!kept) reader.unmark();
+      await reader.skip(len, field);
+      break;
+    }
+    case 3:
+      await skipGroup(reader, field, 1, maxFieldSize, start);
+      break;
+    case 4:
+      throw malformed(`unexpected end-group tag for field ${field}`, start, field);
+    default:
+      throw malformed(`invalid wire type ${wire} for field ${field}`, start, field);
+  }
+  if (!kept) {
+    reader.unmark();
+    return { field, raw: undefined };
+  }
+  return { field, raw: reader.take() };
 }
 
 // Decodes one captured top-level field (tag + value bytes, a private copy) into its item.
@@ -376,21 +413,21 @@ async function skipGroup(
         field,
       });
     }
-    const tag = await reader.varint();
+    const tag = await reader.varint(field);
     const inner = Math.floor(tag / 8);
     if (tag > 0xffffffff || inner === 0) throw malformed("expected a field tag inside a group", at, field);
     switch (tag & 7) {
       case 0:
-        await reader.varint();
+        await reader.varint(field);
         break;
       case 1:
-        await reader.skip(8);
+        await reader.skip(8, field);
         break;
       case 5:
-        await reader.skip(4);
+        await reader.skip(4, field);
         break;
       case 2: {
-        const len = await reader.varint();
+        const len = await reader.varint(field);
         if (reader.marked + len > maxFieldSize) {
           throw new HistorySyncError(
             "too_large",
@@ -401,7 +438,7 @@ async function skipGroup(
             },
           );
         }
-        await reader.skip(len);
+        await reader.skip(len, field);
         break;
       }
       case 3:
