@@ -377,7 +377,7 @@ function syntheticConversation(
     : [];
   const messages: HistoryMessageSpec[] = [];
   for (let j = 0; j < perChat; j++) {
-    const words = 3 + Math.floor(random() * 30);
+    const words = 3 + Math.floor(random() * 40);
     let text = "";
     for (let k = 0; k < words; k++) text += (k ? " " : "") + WORDS[Math.floor(random() * WORDS.length)];
     const fromMe = random() < 0.4;
