@@ -6,8 +6,10 @@
 //                  chunks are garbage the collector lets pile up for a while)
 //   stream <file>  stream the blob through streamHistorySync, decoding every message one at a time
 //   whole <file>   read the blob, inflate it in one go and decode it with HistorySync.decode
+//   inflate <file> / decompression_stream <file>
+//                  only inflate the blob as a stream (node:zlib through inflateZlib, or the web API)
 import { inflateSync } from "node:zlib";
-import { streamHistorySync } from "../../../src/features/history_sync/mod.ts";
+import { inflateZlib, streamHistorySync } from "../../../src/features/history_sync/mod.ts";
 import { HistorySync } from "../../../src/proto/mod.ts";
 
 function peakRss(): number {
@@ -48,10 +50,22 @@ if (mode === "stream") {
     conversations++;
     for (const m of c.messages ?? []) if (m.message?.key?.id !== undefined) messages++;
   }
+} else if (mode === "inflate") {
+  const file = await Deno.open(path);
+  for await (const chunk of inflateZlib(file.readable, { maxInflatedSize: 2 ** 40 })) {
+    inflated += chunk.length;
+  }
+} else if (mode === "decompression_stream") {
+  const file = await Deno.open(path);
+  for await (const chunk of file.readable.pipeThrough(new DecompressionStream("deflate"))) {
+    inflated += chunk.length;
+  }
 } else if (mode === "read") {
   const file = await Deno.open(path);
   for await (const chunk of file.readable) inflated += chunk.length;
 } else if (mode !== "idle") {
-  throw new TypeError(`expected mode idle, read, stream or whole, got ${mode}`);
+  throw new TypeError(
+    `expected mode idle, read, stream, whole, inflate or decompression_stream, got ${mode}`,
+  );
 }
 console.log(JSON.stringify({ peakRss: Math.max(peakRss(), sampled), messages, conversations, inflated }));
