@@ -146,8 +146,8 @@ const KIND_OF_FIELD: ReadonlyMap<number, HistorySyncItemKind> = new Map([
  * messages and past participants decoded (they are small), singular fields (`syncType`, `chunkOrder`,
  * `progress`, ...) whenever they appear, and unknown fields raw. Returns a {@link HistorySyncSummary}.
  *
- * Nothing is read ahead of the consumer beyond one inflated chunk (64 KiB) and one input chunk: a slow
- * consumer slows the download. Breaking out of the loop stops the inflate and cancels the source.
+ * Nothing is read ahead of the consumer beyond about 64 KiB of input and one inflated chunk (64 KiB): a
+ * slow consumer slows the download. Breaking out of the loop stops the inflate and cancels the source.
  *
  * Bounds and errors ({@link HistorySyncError}): a field declaring more than `maxFieldSize` bytes fails
  * `too_large` before anything is allocated for it; an inflated total past `maxInflatedSize` fails
@@ -455,28 +455,65 @@ async function skipGroup(
   }
 }
 
-// Passes already-inflated chunks through, enforcing the same total bound and abort signal.
+// Passes already-inflated chunks through, enforcing the same total bound, and the abort signal even while
+// the source is stalled.
 async function* bounded(
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   max: number,
   signal: AbortSignal | undefined,
 ): AsyncGenerator<Uint8Array, void, undefined> {
-  let total = 0;
   signal?.throwIfAborted();
-  for await (const chunk of chunks) {
-    signal?.throwIfAborted();
-    total += chunk.length;
-    if (total > max) {
-      throw new HistorySyncError(
-        "inflated_too_large",
-        `expected at most ${max} bytes, but the data has more`,
-        {
-          offset: max,
-        },
-      );
+  const iterator = Symbol.asyncIterator in chunks
+    ? chunks[Symbol.asyncIterator]()
+    : (chunks as Iterable<Uint8Array>)[Symbol.iterator]();
+  let total = 0;
+  let finished = false;
+  let pending = false;
+  try {
+    for (;;) {
+      pending = true;
+      const step = await nextOrAbort(iterator, signal);
+      pending = false;
+      if (step.done) {
+        finished = true;
+        return;
+      }
+      total += step.value.length;
+      if (total > max) {
+        throw new HistorySyncError(
+          "inflated_too_large",
+          `expected at most ${max} bytes, but the data has more`,
+          {
+            offset: max,
+          },
+        );
+      }
+      yield step.value;
     }
-    yield chunk;
+  } finally {
+    if (!finished) {
+      // A pending read would hold return() until it settles: then close without waiting.
+      const closing = Promise.resolve(iterator.return?.()).catch(() => {});
+      if (!pending) await closing;
+    }
   }
+}
+
+function nextOrAbort<T>(
+  iterator: AsyncIterator<T> | Iterator<T>,
+  signal: AbortSignal | undefined,
+): Promise<IteratorResult<T>> {
+  const next = Promise.resolve(iterator.next());
+  if (signal === undefined) return next;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener("abort", onAbort, { once: true });
+    next.then(
+      (step) => (signal.removeEventListener("abort", onAbort), resolve(step)),
+      (error) => (signal.removeEventListener("abort", onAbort), reject(error)),
+    );
+  });
 }
 
 function malformed(what: string, offset: number, field?: number): HistorySyncError {

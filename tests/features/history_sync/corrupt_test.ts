@@ -137,14 +137,14 @@ Deno.test("a zlib bomb past the inflated limit fails inflated_too_large", async 
 });
 
 Deno.test("a stalled source gives way to the abort signal", async () => {
-  const stalled = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(BLOB.subarray(0, 20));
-    },
-  });
-  const signal = AbortSignal.timeout(50);
-  const e = await assertRejects(() => collect(stalled, { signal }));
-  assertEquals(e.name, "TimeoutError");
+  for (const compressed of [true, false]) {
+    // The first 20 bytes, then nothing: the stream neither ends nor errors.
+    const head = (compressed ? BLOB : INFLATED).subarray(0, 20);
+    const stalled = new ReadableStream<Uint8Array>({ start: (controller) => controller.enqueue(head) });
+    const signal = AbortSignal.timeout(50);
+    const e = await assertRejects(() => collect(stalled, { signal, compressed }));
+    assertEquals(e.name, "TimeoutError");
+  }
 });
 
 Deno.test("an error of the source reaches the consumer unchanged", async () => {
