@@ -221,7 +221,6 @@ export async function* streamHistorySync(
         continue;
       }
       const item = decodeField(raw, field, start, filter.since);
-      if (item === undefined) continue;
       if (item.kind === "field") {
         (summary.fields as Record<string, unknown>)[item.field] = item.value;
         if (!wantsField) continue;
@@ -328,7 +327,7 @@ function decodeField(
   field: number,
   start: number,
   since: bigint | undefined,
-): HistorySyncItem | undefined {
+): HistorySyncItem {
   const r = new Reader(raw, TYPE);
   try {
     r.uint32();
