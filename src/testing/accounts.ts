@@ -2,13 +2,15 @@
  * FakeWhatsApp's account registry: accounts (a phone number, a LID, the account identity key the phone
  * signs companions with) and their devices (device 0 is the phone, companions get ids from 1 on), with
  * the keys each device registered: Noise static key (checked at login), identity, registration id,
- * signed prekey and one-time prekeys. Device 0 (the phone) exists once `VirtualPhone.client()` made it.
+ * signed prekey and one-time prekeys. Device 0 (the phone) exists from the start, with keys (see
+ * primary_device.ts), whether or not `VirtualPhone.client()` ever runs it.
  *
  * @module
  */
 
 import { Jid } from "../binary/mod.ts";
 import { generateKeyPair, type KeyPair } from "../crypto/mod.ts";
+import { makePrimary, type PrimaryKeys } from "./primary_device.ts";
 
 /** A signed prekey as a device uploaded it. */
 export interface ServerSignedPreKey {
@@ -63,6 +65,12 @@ export interface Account {
   contacts: Set<string>;
   /** When the device list last changed, in seconds (usync's `<key-index-list ts>`). */
   deviceListTs: number;
+  /** JIDs (LID or PN user JIDs, as strings) this account blocked. */
+  blocklist: Set<string>;
+  /** Privacy settings changed from their defaults, by category name. */
+  privacy: Map<string, string>;
+  /** Device 0's private keys, for the phone's client when a test starts it. */
+  primary: PrimaryKeys;
 }
 
 /** The phone-number JID of a device. */
@@ -85,16 +93,23 @@ export class AccountRegistry {
   getOrCreate(phone: string): Account {
     let account = this.#byPhone.get(phone);
     if (!account) {
+      const lid = String(this.#nextLid++);
+      const identity = generateKeyPair();
+      const pushName = `Phone ${phone}`;
+      const primary = makePrimary(phone, lid, identity, pushName);
       account = {
         phone,
-        lid: String(this.#nextLid++),
-        identity: generateKeyPair(),
-        devices: new Map(),
+        lid,
+        identity,
+        devices: new Map([[0, primary.record]]),
         nextDeviceId: 1,
         nextKeyIndex: 1,
-        pushName: `Phone ${phone}`,
+        pushName,
         contacts: new Set(),
         deviceListTs: Math.floor(Date.now() / 1000),
+        blocklist: new Set(),
+        privacy: new Map(),
+        primary: primary.keys,
       };
       this.#byPhone.set(phone, account);
       this.#byLid.set(account.lid, account);

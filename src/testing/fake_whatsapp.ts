@@ -31,6 +31,8 @@ import { handleServerIq } from "./server_iq.ts";
 import { handleClientMessage } from "./server_messages.ts";
 import { ServerPairing } from "./server_pairing.ts";
 import { handleClientAck, handleClientReceipt } from "./server_receipts.ts";
+import { announceDeviceChange } from "./server_devices.ts";
+import { SERVER_FEATURES } from "./server_features.ts";
 import { VirtualPhone } from "./virtual_phone.ts";
 import { virtualClientLogger } from "./virtual_device.ts";
 
@@ -336,6 +338,12 @@ export class FakeWhatsApp implements AsyncDisposable {
       },
     });
     if (sent) await this.delivery.flushOffline(conn, pn);
+    for (const feature of SERVER_FEATURES) {
+      if (!feature.onLogin) continue;
+      await Promise.resolve(feature.onLogin(this, conn, pn)).catch((e) =>
+        this.log.child("FakeWA/Login").warn(`${feature.name}: login hook failed`, { error: e })
+      );
+    }
   }
 
   #onNode(conn: ServerConnection, node: Node): void {
@@ -353,6 +361,16 @@ export class FakeWhatsApp implements AsyncDisposable {
         return handleClientReceipt(this, conn, node);
       case "ack":
         return handleClientAck(this, conn, node);
+    }
+    for (const feature of SERVER_FEATURES) {
+      const handler = feature.stanzas?.[node.tag];
+      if (!handler) continue;
+      this.track(
+        Promise.resolve(handler(this, conn, node)).catch((e) =>
+          this.log.child("FakeWA/Recv").warn(`${feature.name}: <${node.tag}> handler failed`, { error: e })
+        ),
+      );
+      return;
     }
     if (node.tag === "iq" && (node.attrs.type === "result" || node.attrs.type === "error")) {
       const key = `${conn.id}:${node.attrs.id}`;
@@ -387,6 +405,30 @@ export class FakeWhatsApp implements AsyncDisposable {
     return promise;
   }
 
+  /**
+   * Routes a `<notification>` to every device of an account (except `exceptDevice`), live or into the
+   * offline queues, each copy with its own id: how the real server tells all of a user's devices about a
+   * change (groups, devices, privacy, ...). `attrs` gets `id`, `t` and `from` (default `s.whatsapp.net`)
+   * unless given.
+   */
+  notifyAccount(
+    account: Account,
+    stanza: { attrs: Record<string, string | Jid | undefined>; content?: NodeInput[] },
+    exceptDevice?: Jid,
+  ): void {
+    for (const device of account.devices.values()) {
+      const target = devicePn(account, device.id);
+      if (exceptDevice && this.accounts.pnDevice(exceptDevice)?.equals(target)) continue;
+      const attrs: Record<string, string | Jid> = {
+        from: "s.whatsapp.net",
+        t: String(Math.floor(Date.now() / 1000)),
+        id: this.newId(),
+      };
+      for (const [k, v] of Object.entries(stanza.attrs)) if (v !== undefined) attrs[k] = v;
+      this.delivery.deliver(target, { tag: "notification", attrs, content: stanza.content });
+    }
+  }
+
   /** A random stanza id. */
   newId(): string {
     return randomBytes(8).toHex().toUpperCase();
@@ -397,6 +439,7 @@ export class FakeWhatsApp implements AsyncDisposable {
     const record: ServerDevice = { ...device, id: account.nextDeviceId++ };
     account.devices.set(record.id, record);
     account.deviceListTs = Math.floor(Date.now() / 1000);
+    announceDeviceChange(this, account, "add", record.id, record.keyIndex);
     return record;
   }
 

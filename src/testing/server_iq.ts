@@ -1,7 +1,8 @@
 /**
  * FakeWhatsApp's answers to client IQs: keepalive pings (`w:p`), `passive`, prekeys (`encrypt`, see
  * server_prekeys.ts), device lists (`usync`), group metadata (`w:g2`, see groups.ts), device removal and
- * pair-code stages (`md`). Anything else gets a 501.
+ * pair-code stages (`md`), then whatever the features' server sides answer (server_features.ts). Anything else
+ * gets a 501.
  *
  * usync answers the device query (`<query><devices version="2"/>[<lid/>]</query>`) for PN and LID users:
  *
@@ -26,6 +27,7 @@ import { type FakeWhatsApp, iqError, iqResult } from "./fake_whatsapp.ts";
 import { groupIq } from "./groups.ts";
 import type { ServerConnection } from "./server_connection.ts";
 import { encryptIq } from "./server_prekeys.ts";
+import { SERVER_FEATURES } from "./server_features.ts";
 import { parseJidAttr } from "./stanza_util.ts";
 
 /** Routes one client IQ to its handler and sends the answer. */
@@ -48,6 +50,13 @@ export async function handleServerIq(wa: FakeWhatsApp, conn: ServerConnection, n
       await reply(await wa.pairing.handleMdIq(conn, node));
       if (conn.closeAfterReply) conn.close();
       return;
+  }
+  for (const feature of SERVER_FEATURES) {
+    const handler = feature.iq?.[xmlns ?? ""];
+    if (!handler) continue;
+    const answer = await handler(wa, conn, node);
+    if (answer) await reply(answer);
+    return;
   }
   wa.log.child("FakeWA/IQ").debug(`no handler for IQ xmlns=${xmlns}`);
   await reply(iqError(node, 501, "feature-not-implemented"));

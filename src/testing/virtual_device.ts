@@ -15,20 +15,14 @@
 
 import { Jid } from "../binary/mod.ts";
 import { Client } from "../client/client.ts";
-import {
-  ADV_ACCOUNT_SIGNATURE_PREFIX,
-  ADV_DEVICE_SIGNATURE_PREFIX,
-  signCompanion,
-  verifyAndSignPairing,
-  verifyDeviceSignature,
-} from "../client/pair_crypto.ts";
-import { concatBytes, type KeyPair, xeddsaSign } from "../crypto/mod.ts";
+import { signCompanion, verifyAndSignPairing, verifyDeviceSignature } from "../client/pair_crypto.ts";
 import { createLogger, type Logger, silentLogger } from "../logger.ts";
-import { ADVDeviceIdentity, ADVEncryptionType, type ADVSignedDeviceIdentity } from "../proto/mod.ts";
-import { generateSignedPreKey } from "../signal/mod.ts";
 import { createDevice, type Device, MemoryStore } from "../store/mod.ts";
 import type { Account, ServerDevice } from "./accounts.ts";
 import type { FakeWhatsApp } from "./fake_whatsapp.ts";
+import { serverRecord } from "./primary_device.ts";
+
+export { primaryDeviceIdentity } from "./primary_device.ts";
 
 /** How long a virtual device may take to connect and log in. */
 export const VIRTUAL_CONNECT_TIMEOUT_MS = 30_000;
@@ -42,34 +36,6 @@ export function virtualClientLogger(): Logger {
   } catch {
     return silentLogger;
   }
-}
-
-/** The self-signed device identity of a primary device (key index 0, signed by its own identity). */
-export function primaryDeviceIdentity(
-  identity: KeyPair,
-  timestamp: number = Math.floor(Date.now() / 1000),
-): ADVSignedDeviceIdentity {
-  const details = ADVDeviceIdentity.encode({
-    rawId: 1,
-    timestamp: BigInt(timestamp),
-    keyIndex: 0,
-    accountType: ADVEncryptionType.E2EE,
-    deviceType: ADVEncryptionType.E2EE,
-  });
-  const pub = identity.publicKey;
-  const signed: ADVSignedDeviceIdentity = {
-    details,
-    accountSignatureKey: pub.slice(),
-    accountSignature: xeddsaSign(
-      identity.privateKey,
-      concatBytes(ADV_ACCOUNT_SIGNATURE_PREFIX, details, pub),
-    ),
-    deviceSignature: xeddsaSign(
-      identity.privateKey,
-      concatBytes(ADV_DEVICE_SIGNATURE_PREFIX, details, pub, pub),
-    ),
-  };
-  return signed;
 }
 
 /** What a paired device's store holds besides the device: the primary's identity and the LID mapping. */
@@ -113,21 +79,17 @@ async function startClient(wa: FakeWhatsApp, store: MemoryStore, pushName: strin
  * starts its client; resolves once it is logged in (its login uploaded its prekeys).
  */
 export async function startPrimaryDevice(wa: FakeWhatsApp, account: Account): Promise<Client> {
-  const device = createDevice();
-  device.identityKey = {
-    publicKey: account.identity.publicKey.slice(),
-    privateKey: account.identity.privateKey.slice(),
-  };
-  const signed = generateSignedPreKey(device.identityKey, device.signedPreKey.keyId);
-  device.signedPreKey = { keyId: signed.keyId, keyPair: signed.keyPair, signature: signed.signature };
-  device.pn = Jid.pn(account.phone, 0);
-  device.lid = Jid.lid(account.lid, 0);
+  const { device, preKeys } = account.primary;
   device.pushName = account.pushName;
-  device.platform = "android";
-  device.account = primaryDeviceIdentity(device.identityKey);
-  account.devices.set(0, { id: 0, ...serverRecord(device, 0, "android") });
-  account.deviceListTs = Math.floor(Date.now() / 1000);
+  if (!account.devices.has(0)) {
+    // A test removed device 0 to simulate a phone that was never registered: register it again.
+    const record: ServerDevice = { id: 0, ...serverRecord(device, 0, "android") };
+    for (const k of preKeys) record.preKeys.set(k.keyId, k.publicKey.slice());
+    account.devices.set(0, record);
+    account.deviceListTs = Math.floor(Date.now() / 1000);
+  }
   const store = new MemoryStore();
+  await store.storePreKeys(preKeys);
   await seedStore(store, account, device);
   return await startClient(wa, store, account.pushName);
 }
@@ -156,21 +118,4 @@ export async function startCompanionDevice(wa: FakeWhatsApp, account: Account): 
   const store = new MemoryStore();
   await seedStore(store, account, device);
   return await startClient(wa, store, account.pushName);
-}
-
-/** What the server keeps of a device's keys (copies, so later changes to the device do not leak in). */
-function serverRecord(device: Device, keyIndex: number, platform: string): Omit<ServerDevice, "id"> {
-  return {
-    noiseKey: device.noiseKey.publicKey.slice(),
-    identityKey: device.identityKey.publicKey.slice(),
-    registrationId: device.registrationId,
-    signedPreKey: {
-      keyId: device.signedPreKey.keyId,
-      publicKey: device.signedPreKey.keyPair.publicKey.slice(),
-      signature: device.signedPreKey.signature.slice(),
-    },
-    preKeys: new Map(),
-    keyIndex,
-    platform,
-  };
 }

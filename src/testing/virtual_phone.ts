@@ -13,6 +13,7 @@ import type { Client } from "../client/client.ts";
 import { type Account, deviceLid, devicePn, type ServerDevice } from "./accounts.ts";
 import type { FakeWhatsApp } from "./fake_whatsapp.ts";
 import type { PairedDevice, PhonePairOptions } from "./server_pairing.ts";
+import { announceDeviceChange } from "./server_devices.ts";
 import { startCompanionDevice, startPrimaryDevice } from "./virtual_device.ts";
 
 /** The phone of one account on a {@linkcode FakeWhatsApp}. */
@@ -125,6 +126,7 @@ export class VirtualPhone {
     const connected = this.#wa.connectionOf(jid) !== undefined;
     this.account.devices.delete(deviceId);
     this.account.deviceListTs = Math.floor(Date.now() / 1000);
+    announceDeviceChange(this.#wa, this.account, "remove", deviceId);
     if (connected) await this.#wa.sendStreamError(jid, "401", "device_removed");
   }
 }

@@ -14,6 +14,7 @@ import {
 } from "../../src/client/pair_crypto.ts";
 import { concatBytes, xeddsaVerify } from "../../src/crypto/mod.ts";
 import { ADVDeviceIdentity, ADVSignedDeviceIdentity } from "../../src/proto/mod.ts";
+import { PRIMARY_PREKEY_COUNT } from "../../src/testing/primary_device.ts";
 import {
   deadline,
   enc,
@@ -27,6 +28,26 @@ import {
   sendAndAck,
   startServer,
 } from "./helpers.ts";
+
+Deno.test("every account has device 0 with keys before its client runs; a message sent then is read once it does", async () => {
+  await using wa = await startServer();
+  const phone = wa.phone("15550006002");
+  const device0 = phone.account.devices.get(0);
+  assert(device0, "device 0 exists as soon as the account does");
+  assertEquals(device0.identityKey, phone.identityKey);
+  assertEquals(device0.preKeys.size, PRIMARY_PREKEY_COUNT);
+  await using bot = await newClient(wa);
+  await pairByQr(bot, wa.phone("15550006003"));
+  // The bot fetches device 0's bundle and sends; the phone's client is not running, so it waits offline.
+  const sent = await bot.sendText(phone.jid.toNonAd(), "before you woke up");
+  // A delivery receipt is sent only once the message decrypted on device 0.
+  const delivered = bot.waitFor("receipt", {
+    signal: deadline(),
+    filter: (r) => r.kind === "delivered" && r.messageIds.includes(sent.id),
+  });
+  await phone.client();
+  assertEquals((await delivered).source.sender.device, 0);
+});
 
 Deno.test("phone.client(): device 0 logs in with the account identity and a self-signed device identity", async () => {
   await using wa = await startServer();
@@ -68,7 +89,7 @@ Deno.test("phone.client(): device 0 logs in with the account identity and a self
   assertEquals(server.identityKey, phone.identityKey);
   assertEquals(server.registrationId, primary.device.registrationId);
   assertEquals(server.signedPreKey.publicKey, spk.keyPair.publicKey);
-  assertEquals(server.preKeys.size, 812, "login uploaded the prekeys");
+  assertEquals(server.preKeys.size, PRIMARY_PREKEY_COUNT, "device 0 had its prekeys before its client ran");
   assertEquals(phone.linkedDevices(), [], "device 0 is not a linked device");
   assertEquals(wa.connectionOf(phone.jid) !== undefined, true);
 });
