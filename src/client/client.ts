@@ -377,8 +377,8 @@ export class Client implements AsyncDisposable {
    * await client.sendReaction(sent.chat, sent.key, "👋");
    * ```
    */
-  sendMessage(to: Jid | string, message: Message, options?: SendOptions): Promise<SendResult> {
-    return this.#rt.messaging.sendMessage(toJid(to, "to"), message, options);
+  async sendMessage(to: Jid | string, message: Message, options?: SendOptions): Promise<SendResult> {
+    return await this.#rt.messaging.sendMessage(toJid(to, "to"), message, options);
   }
 
   /**
@@ -390,8 +390,12 @@ export class Client implements AsyncDisposable {
    *   client.sendText(info.source.chat, "got it", { replyTo: { info, message } }));
    * ```
    */
-  sendText(to: Jid | string, text: string, options: TextOptions & SendOptions = {}): Promise<SendResult> {
-    return this.sendMessage(to, textMessage(text, options), options);
+  async sendText(
+    to: Jid | string,
+    text: string,
+    options: TextOptions & SendOptions = {},
+  ): Promise<SendResult> {
+    return await this.sendMessage(to, textMessage(text, options), options);
   }
 
   /**
@@ -421,7 +425,7 @@ export class Client implements AsyncDisposable {
    * await client.editMessage(chat, sent.id, "hello");
    * ```
    */
-  editMessage(
+  async editMessage(
     chat: Jid | string,
     messageId: string,
     newContent: Message | string,
@@ -429,7 +433,7 @@ export class Client implements AsyncDisposable {
   ): Promise<SendResult> {
     const jid = toJid(chat, "chat");
     const content = typeof newContent === "string" ? { conversation: newContent } : newContent;
-    return this.sendMessage(jid, editMessage(jid, messageId, content), options);
+    return await this.sendMessage(jid, editMessage(jid, messageId, content), options);
   }
 
   /**
@@ -441,14 +445,14 @@ export class Client implements AsyncDisposable {
    * await client.revokeMessage(chat, sent.id);
    * ```
    */
-  revokeMessage(
+  async revokeMessage(
     chat: Jid | string,
     messageId: string,
     originalSender?: Jid,
     options?: SendOptions,
   ): Promise<SendResult> {
     const jid = toJid(chat, "chat");
-    return this.sendMessage(jid, revokeMessage(jid, messageId, originalSender), options);
+    return await this.sendMessage(jid, revokeMessage(jid, messageId, originalSender), options);
   }
 
   /**
@@ -460,8 +464,12 @@ export class Client implements AsyncDisposable {
    *   client.markRead(info.source.chat, [info.id], { sender: info.source.isGroup ? info.source.sender : undefined }));
    * ```
    */
-  markRead(chat: Jid | string, messageIds: readonly string[], options?: MarkReadOptions): Promise<void> {
-    return this.#receipts.markRead(toJid(chat, "chat"), messageIds, options);
+  async markRead(
+    chat: Jid | string,
+    messageIds: readonly string[],
+    options?: MarkReadOptions,
+  ): Promise<void> {
+    return await this.#receipts.markRead(toJid(chat, "chat"), messageIds, options);
   }
 
   /**

@@ -70,7 +70,10 @@ export class FakeWhatsApp implements AsyncDisposable {
   /** Offline queues and live delivery of routed stanzas. */
   readonly delivery: DeliveryRouter = new DeliveryRouter(this);
   /** Fault switches. */
-  readonly faults: FakeWhatsAppFaults = new ServerFaults(this.delivery);
+  readonly faults: FakeWhatsAppFaults = new ServerFaults(this.delivery, async (device, stanza) => {
+    const conn = this.connectionOf(device);
+    return conn ? await conn.send(stanza) : false;
+  });
   /** The groups. */
   readonly groups: GroupRegistry = new GroupRegistry(this.accounts);
   /** Logger. */

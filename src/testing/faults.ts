@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Jid } from "../binary/mod.ts";
+import type { Jid, NodeInput } from "../binary/mod.ts";
 import type { DeliveryDrop, DeliveryFilter, DeliveryHold, DeliveryRouter } from "./delivery.ts";
 
 /** Server-wide fault switches for tests (`wa.faults`). */
@@ -47,6 +47,12 @@ export interface FakeWhatsAppFaults {
    * `dropped` promise resolves with what was dropped.
    */
   dropNextDelivery(filter?: DeliveryFilter): DeliveryDrop;
+  /**
+   * Sends any stanza, as it is, to a device's live connection: what a hostile or buggy server could send
+   * (a forged message, a pairing IQ on a paired device, a malformed receipt). Resolves false when the
+   * device is not connected. The stanza is not tracked for acks or redelivery.
+   */
+  sendStanza(device: Jid, stanza: NodeInput): Promise<boolean>;
 }
 
 /** The fault switches of one server, delegating the delivery faults to its router. */
@@ -62,10 +68,17 @@ export class ServerFaults implements FakeWhatsAppFaults {
   /** {@inheritDoc FakeWhatsAppFaults.omitOfflineMarker} */
   omitOfflineMarker = false;
   readonly #router: DeliveryRouter;
+  readonly #send: (device: Jid, stanza: NodeInput) => Promise<boolean>;
 
   /** Creates the switches (all off) for a server's delivery router. */
-  constructor(router: DeliveryRouter) {
+  constructor(router: DeliveryRouter, send: (device: Jid, stanza: NodeInput) => Promise<boolean>) {
     this.#router = router;
+    this.#send = send;
+  }
+
+  /** {@inheritDoc FakeWhatsAppFaults.sendStanza} */
+  sendStanza(device: Jid, stanza: NodeInput): Promise<boolean> {
+    return this.#send(device, stanza);
   }
 
   /** {@inheritDoc FakeWhatsAppFaults.holdDelivery} */
