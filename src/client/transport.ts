@@ -15,7 +15,7 @@
 import { TransportError } from "./net/errors.ts";
 import { createHttpClient } from "./net/http_client.ts";
 import { parseProxyUrl, type ProxyConfig } from "./net/proxy_url.ts";
-import { WebSocketClient } from "./net/websocket_client.ts";
+import { parseSocketUrl, WebSocketClient } from "./net/websocket_client.ts";
 
 export { TransportError, type TransportErrorCode } from "./net/errors.ts";
 export { parseProxyUrl, type ProxyConfig } from "./net/proxy_url.ts";
@@ -192,6 +192,7 @@ export interface TcpWebSocketTransportOptions {
  */
 export function tcpWebSocketTransport(options: TcpWebSocketTransportOptions = {}): TransportFactory {
   const url = options.url ?? WHATSAPP_WEB_SOCKET_URL;
+  parseSocketUrl(url); // a bad URL fails here, once, rather than on every reconnect
   const proxy = options.proxy === undefined || isProxyConfig(options.proxy)
     ? options.proxy
     : parseProxyUrl(options.proxy);

@@ -109,7 +109,8 @@ export async function socks5Connect(
     throw fail("proxy_protocol", `chose authentication method ${choice[1]}, which was not offered`);
   }
 
-  const request = new Uint8Array(4 + address.length + 2);
+  // VER CMD RSV, then the address (its type byte included), then the port.
+  const request = new Uint8Array(3 + address.length + 2);
   request.set([VERSION, CMD_CONNECT, 0]);
   request.set(address, 3);
   request[3 + address.length] = port >>> 8;
