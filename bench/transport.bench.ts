@@ -4,7 +4,9 @@
  *
  * - `tcp`: tcpWebSocketTransport (Deno.connect + setNoDelay(true), one write per turn);
  * - `builtin`: webSocketTransport (Deno's WebSocket, no-delay off);
- * - `baileys`: Baileys 7's own WebSocketClient (npm ws, which sets no-delay), the peer to beat.
+ * - `baileys`: Baileys 7's own WebSocketClient (npm ws, which sets no-delay), the peer to beat;
+ * - `tcp wss` and `builtin wss`: the same over TLS (the test CA of tests/client/net/fixtures), latency
+ *   only. (npm ws under Deno's node:https refused the wss URL, so Baileys has no TLS row.)
  *
  * Groups:
  * - reply latency: the server answers a 100-byte message with 100 bytes, timed from the send to the
@@ -35,6 +37,7 @@ import {
 import { silentLogger } from "../src/logger.ts";
 import { MemoryStore } from "../src/store/mod.ts";
 import { FakeWhatsApp } from "../src/testing/mod.ts";
+import { tls } from "../tests/client/net/helpers.ts";
 
 const RECEIPT = 0, ANSWER = 1, ECHO = 2;
 
@@ -48,6 +51,19 @@ const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (re
   return response;
 });
 const url = `ws://127.0.0.1:${server.addr.port}/ws/chat`;
+const tlsServer = Deno.serve(
+  { hostname: "127.0.0.1", port: 0, cert: tls.cert, key: tls.key, onListen() {} },
+  (req) => {
+    const { socket, response } = Deno.upgradeWebSocket(req);
+    socket.binaryType = "arraybuffer";
+    socket.onmessage = (e) => {
+      const bytes = new Uint8Array(e.data as ArrayBuffer);
+      if (bytes[0] === ANSWER || bytes[0] === ECHO) socket.send(bytes);
+    };
+    return response;
+  },
+);
+const wssUrl = `wss://localhost:${tlsServer.addr.port}/ws/chat`;
 
 /** One open socket and a way to wait for the next `count` messages. */
 interface Open {
@@ -80,11 +96,11 @@ async function openFactory(factory: ReturnType<typeof tcpWebSocketTransport>): P
   return { send: (b) => t.send(b), expect: c.expect, close: () => t.close() };
 }
 
-async function openBaileys(): Promise<Open> {
+async function openBaileys(target: string): Promise<Open> {
   const c = counter();
   // Baileys reads only these fields of its socket config here.
   const config = { connectTimeoutMs: 5000 } as unknown as ConstructorParameters<typeof BaileysSocket>[1];
-  const ws = new BaileysSocket(new URL(url), config);
+  const ws = new BaileysSocket(new URL(target), config);
   ws.connect();
   await new Promise<void>((resolve, reject) => {
     ws.on("open", () => resolve());
@@ -97,7 +113,9 @@ async function openBaileys(): Promise<Open> {
 const sockets: Record<string, Open> = {
   tcp: await openFactory(tcpWebSocketTransport({ url })),
   builtin: await openFactory(webSocketTransport({ url })),
-  baileys: await openBaileys(),
+  baileys: await openBaileys(url),
+  "tcp wss": await openFactory(tcpWebSocketTransport({ url: wssUrl, caCerts: [tls.ca] })),
+  "builtin wss": await openFactory(webSocketTransport({ url: wssUrl, caCerts: [tls.ca] })),
 };
 
 const message = new Uint8Array(100).fill(7);
@@ -134,6 +152,7 @@ for (const [name, s] of Object.entries(sockets)) {
 }
 
 for (const [name, s] of Object.entries(sockets)) {
+  if (name.endsWith("wss")) continue;
   Deno.bench(`${name}: 1000 messages`, { group: "throughput", baseline: name === "baileys" }, async () => {
     const got = s.expect(1000);
     for (let i = 0; i < 1000; i++) s.send(burst);
@@ -242,6 +261,7 @@ async function idleRss(kind: string): Promise<{ perConnection: number; rss: numb
 globalThis.addEventListener("unload", () => {
   for (const s of Object.values(sockets)) s.close();
   wa.stop();
+  tlsServer.shutdown();
 });
 
 {

@@ -7,7 +7,12 @@
  * The end of a turn is a `setImmediate` callback: it runs after the microtask queue has drained (every
  * promise continuation the turn started) and before the next I/O callback. `setTimeout(0)` would wait
  * about 2 ms in Deno; `queueMicrotask` would fire before later continuations of the same turn. Measured on
- * this machine: setImmediate 2-5 µs, MessageChannel 3-12 µs, setTimeout(0) 2.1 ms.
+ * this machine, from scheduling to callback: setImmediate 2-5 µs in a busy loop and about 22 µs after 1 ms
+ * idle, MessageChannel 3-12 µs and 36 µs, setTimeout(0) 2.1 ms.
+ *
+ * Flushing sooner does not pay: a flush after 16 quiet microtask hops saves those ~20 µs when idle, but
+ * two bots exchanging 100 pipelined messages through FakeWhatsApp then made 103 writes per burst instead of
+ * 4, and took 95-100 ms instead of 47-60 ms (the built-in WebSocket: 63-73 ms).
  *
  * @module
  */
