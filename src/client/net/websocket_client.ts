@@ -124,7 +124,7 @@ export class WebSocketClient {
   }
 
   /**
-   * Connects, upgrades and starts reading. Messages that arrive before this resolves are delivered after.
+   * Connects, upgrades and starts reading; messages may reach `handlers` before this resolves.
    *
    * @throws {TransportError} `bad_url`, `handshake`, or any code of {@linkcode dial}; the abort reason when
    * `options.signal` aborts first.
@@ -156,8 +156,9 @@ export class WebSocketClient {
       signal?.removeEventListener("abort", onAbort);
     }
     const client = new WebSocketClient(conn, handlers, options);
-    // Started after the caller has the client, so a message cannot arrive before it can be answered.
-    queueMicrotask(() => client.#readLoop(early));
+    // Not awaited: the loop runs for the connection's life. Frames that came with the 101 answer go to the
+    // handlers first; they were given with the options, so nothing is delivered before it can be handled.
+    client.#readLoop(early);
     return client;
   }
 
@@ -346,10 +347,9 @@ export class WebSocketClient {
     try {
       this.#handlers.onMessage(message);
     } catch (e) {
-      // A handler that throws is the caller's bug; it must not stop the read loop or leave it half-done.
-      queueMicrotask(() => {
-        throw e;
-      });
+      // A handler that throws is the caller's bug: reported as an uncaught error would be (as a throwing
+      // WebSocket onmessage is), without stopping the read loop halfway through a chunk.
+      reportError(e);
     }
   }
 
