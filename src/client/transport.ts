@@ -18,7 +18,7 @@ import { parseProxyUrl, type ProxyConfig } from "./net/proxy_url.ts";
 import { parseSocketUrl, WebSocketClient } from "./net/websocket_client.ts";
 
 export { TransportError, type TransportErrorCode } from "./net/errors.ts";
-export { parseProxyUrl, type ProxyConfig } from "./net/proxy_url.ts";
+export { parseProxyUrl, type ProxyConfig, type ProxyProtocol } from "./net/proxy_url.ts";
 export { createHttpClient, httpClientOptions, type HttpNetOptions } from "./net/http_client.ts";
 
 /** WhatsApp Web's chat socket. */
