@@ -22,19 +22,7 @@
  * - `send_buffer_full`: more bytes queued for sending than the bound, because the peer stopped reading;
  * - `closed`: the transport was used after it closed.
  */
-export type TransportErrorCode =
-  | "bad_url"
-  | "connect_failed"
-  | "proxy_unreachable"
-  | "proxy_auth"
-  | "proxy_refused"
-  | "proxy_protocol"
-  | "tls"
-  | "handshake"
-  | "ws_protocol"
-  | "frame_too_large"
-  | "send_buffer_full"
-  | "closed";
+export type TransportErrorCode = TransportError["code"];
 
 /** Codes that will not get better by trying again with the same settings. */
 const PERMANENT: ReadonlySet<TransportErrorCode> = new Set(["bad_url", "proxy_auth", "tls"]);
@@ -59,13 +47,28 @@ export interface TransportErrorOptions extends ErrorOptions {
  * ```
  */
 export class TransportError extends Error {
-  /** Which step failed. */
-  readonly code: TransportErrorCode;
+  /**
+   * Which step failed (see {@linkcode TransportErrorCode}). Spelled out here so the class documents
+   * itself wherever it is re-exported.
+   */
+  readonly code:
+    | "bad_url"
+    | "connect_failed"
+    | "proxy_unreachable"
+    | "proxy_auth"
+    | "proxy_refused"
+    | "proxy_protocol"
+    | "tls"
+    | "handshake"
+    | "ws_protocol"
+    | "frame_too_large"
+    | "send_buffer_full"
+    | "closed";
   /** The proxy involved, as `scheme://host:port` without credentials, when there was one. */
   readonly proxy?: string;
 
   /** Creates the error; `message` says what was expected and what came. */
-  constructor(code: TransportErrorCode, message: string, options?: TransportErrorOptions) {
+  constructor(code: TransportError["code"], message: string, options?: TransportErrorOptions) {
     super(message, options);
     this.name = "TransportError";
     this.code = code;
