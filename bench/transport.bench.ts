@@ -27,7 +27,7 @@
 
 import { WebSocketClient as BaileysSocket } from "baileys/lib/Socket/Client/websocket.js";
 import { Client } from "../src/client/client.ts";
-import { messageText } from "../src/client/messaging/builders.ts";
+import { messageText } from "../src/features/message_builders.ts";
 import {
   tcpWebSocketTransport,
   type Transport,

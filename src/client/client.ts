@@ -32,7 +32,7 @@ import { buildDeviceProps, DEFAULT_WA_VERSION, type DevicePropsOptions, type WaV
 import { ensureSignedPreKeyStored } from "./prekeys.ts";
 import { DEFAULT_MAX_IN_FLIGHT } from "./router.ts";
 import { ClientRuntime } from "./runtime.ts";
-import { type TransportFactory, webSocketTransport } from "./transport.ts";
+import { tcpWebSocketTransport, type TransportFactory } from "./transport.ts";
 
 /** Options for {@linkcode Client.create}. */
 export interface ClientOptions {
@@ -42,6 +42,15 @@ export interface ClientOptions {
   transport?: TransportFactory;
   /** WebSocket URL; defaults to WhatsApp's (`wss://web.whatsapp.com/ws/chat`). Ignored with `transport`. */
   url?: string | URL;
+  /**
+   * A proxy for everything the client sends: the chat socket and every HTTPS request (media).
+   * `http://user:pass@host:port` (HTTP CONNECT), `socks5://…` or `socks5h://…` (the proxy resolves names).
+   * A proxy that refuses, asks for other credentials or cannot be reached fails with a typed error naming
+   * it (never its credentials). Ignored for the socket when `transport` is given.
+   */
+  proxy?: string | URL;
+  /** Extra CA certificates (PEM) to trust for TLS (FakeWhatsApp's media server in tests, a corporate CA). */
+  caCerts?: string[];
   /**
    * The Noise certificate root the server's chain must chain to. Defaults to WhatsApp's published root;
    * pass `FakeWhatsApp.rootPublicKey` in tests. The chain is always verified.
@@ -126,7 +135,8 @@ export class Client implements AsyncDisposable {
       store: options.store,
       log,
       timings: { ...DEFAULT_TIMINGS, ...options.timings },
-      transport: options.transport ?? webSocketTransport({ url: options.url }),
+      transport: options.transport ??
+        tcpWebSocketTransport({ url: options.url, proxy: options.proxy, caCerts: options.caCerts }),
       version: options.version ?? DEFAULT_WA_VERSION,
       trustedRoot: options.trustedRoot,
       deviceProps: options.deviceProps,

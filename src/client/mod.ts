@@ -15,9 +15,18 @@ export { PAIR_CODE_ALPHABET, PairCodeError, type PairCodeErrorCode, PairError } 
 export { DEFAULT_WA_VERSION, type DevicePropsOptions, type WaVersion } from "./payload.ts";
 export { renderQr, type RenderQrOptions } from "./qr_terminal.ts";
 export {
+  createHttpClient,
+  httpClientOptions,
+  type HttpNetOptions,
+  parseProxyUrl,
+  type ProxyConfig,
+  type ProxyProtocol,
+  tcpWebSocketTransport,
+  type TcpWebSocketTransportOptions,
   type Transport,
   type TransportCloseInfo,
   TransportError,
+  type TransportErrorCode,
   type TransportFactory,
   type TransportHandlers,
   webSocketTransport,

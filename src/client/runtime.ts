@@ -26,8 +26,11 @@ import { isServerAddress, type PairCodeOptions, Pairing } from "./pairing.ts";
 import { buildClientPayload, buildDeviceProps, type DevicePropsOptions, type WaVersion } from "./payload.ts";
 import { ensureSignedPreKeyStored, MIN_PREKEY_COUNT, uploadPreKeys } from "./prekeys.ts";
 import { StanzaRouter } from "./router.ts";
-import type { TransportFactory } from "./transport.ts";
+import { TransportError, type TransportFactory } from "./transport.ts";
 import type { GroupInfo } from "../features/groups/parse.ts";
+
+/** Connection attempts in a row that a proxy refused or that could not reach it, before giving up. */
+export const MAX_PROXY_FAILURES = 10;
 
 /** How long `disconnect()` waits for messages already received to finish processing. */
 export const DISCONNECT_DRAIN_MS = 2_000;
@@ -67,6 +70,7 @@ export class ClientRuntime {
   #loggedIn = false;
   #reconnectErrors = 0;
   #handshakeFailures = 0;
+  #proxyFailures = 0;
   #lastError: Error | undefined;
   #serverTimeOffsetMs = 0;
   readonly #stopListeners = new Set<() => void>();
@@ -453,6 +457,7 @@ export class ClientRuntime {
       try {
         outcome = await this.#runConnection(signal);
         this.#handshakeFailures = 0;
+        this.#proxyFailures = 0;
       } catch (e) {
         outcome = this.#classifyOpenError(e, signal);
       }
@@ -507,6 +512,28 @@ export class ClientRuntime {
           },
         ),
       };
+    }
+    // A proxy URL, credentials or TLS setup that is wrong does not get better by waiting either.
+    if (e instanceof TransportError && !e.retryable) {
+      return {
+        action: "stop",
+        reason,
+        error: new ConnectionError("transport", e.message, undefined, { cause: e }),
+      };
+    }
+    if (e instanceof TransportError && (e.code === "proxy_unreachable" || e.code === "proxy_refused")) {
+      if (++this.#proxyFailures >= MAX_PROXY_FAILURES) {
+        return {
+          action: "stop",
+          reason,
+          error: new ConnectionError(
+            "transport",
+            `${e.message} (${this.#proxyFailures} attempts in a row)`,
+            undefined,
+            { cause: e },
+          ),
+        };
+      }
     }
     // A certificate chain that does not verify is not retried: nothing about it gets better by waiting.
     if (e instanceof NoiseError && e.code.startsWith("cert_")) {

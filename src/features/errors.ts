@@ -34,6 +34,7 @@ export type ConnectionErrorCode =
   | "qr_expired"
   | "certificate"
   | "handshake_failed"
+  | "transport"
   | "permission_denied";
 
 /**

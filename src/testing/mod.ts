@@ -41,6 +41,8 @@ export { LOW_PREKEY_COUNT } from "./server_prekeys.ts";
 export { VirtualPhone } from "./virtual_phone.ts";
 export type { PairedDevice, PhonePairOptions } from "./server_pairing.ts";
 export { type Account, AccountRegistry, type ServerDevice, type ServerSignedPreKey } from "./accounts.ts";
+export { PRIMARY_PREKEY_COUNT, type PrimaryKeys } from "./primary_device.ts";
+export type { ServerFeature, ServerIqHandler, ServerStanzaHandler } from "./server_feature.ts";
 export { type ConnectionInfo, ServerConnection } from "./server_connection.ts";
 export { QR_REF_COUNT, ServerPairing } from "./server_pairing.ts";
 export type { KeyPair } from "../crypto/mod.ts";

@@ -72,9 +72,12 @@ export class ServerConnection {
     ws.onmessage = (e) => {
       if (e.data instanceof ArrayBuffer) reader.push(new Uint8Array(e.data));
     };
+    let reading = false;
     ws.onclose = () => {
       reader.end();
-      this.#markClosed();
+      // Frames that arrived with the close (an ack, say) are still handled before the connection counts as
+      // closed: the read loop marks it closed once it drained them.
+      if (!reading) this.#markClosed();
     };
     ws.onerror = () => reader.end();
     const transport = {
@@ -98,6 +101,7 @@ export class ServerConnection {
     this.#socket = result.socket;
     const info = { clientStatic: result.clientStatic, payload: ClientPayload.decode(result.payload) };
     this.info = info;
+    reading = true;
     (async () => {
       try {
         for await (const frame of reader) {
@@ -119,13 +123,16 @@ export class ServerConnection {
         this.#log.debug(`connection ${this.id}: read loop ended`, { error: e });
       }
       this.close();
+      this.#markClosed();
     })();
     return info;
   }
 
   /** Sends a node; a closed connection drops it (returns false). */
   async send(node: NodeInput): Promise<boolean> {
-    if (this.#closed || !this.#socket) return false;
+    // Once the peer closed, sending would fail and poison the Noise socket while frames that came with
+    // the close are still being read.
+    if (this.#closed || !this.#socket || this.#ws.readyState !== WebSocket.OPEN) return false;
     try {
       await this.#socket.sendFrame(marshal(node));
       return true;

@@ -9,7 +9,7 @@
 
 import { Client } from "../../../src/client/client.ts";
 import { tcpWebSocketTransport } from "../../../src/client/transport.ts";
-import { messageText } from "../../../src/client/messaging/builders.ts";
+import { messageText } from "../../../src/features/message_builders.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { MemoryStore } from "../../../src/store/mod.ts";
 

@@ -4,9 +4,9 @@
 // permission is the proxy's port alone.
 import { assert, assertEquals } from "../../_assert.ts";
 import { tcpWebSocketTransport } from "../../../src/client/transport.ts";
-import { messageText } from "../../../src/client/messaging/builders.ts";
+import { messageText } from "../../../src/features/message_builders.ts";
 import type { Client } from "../../../src/client/client.ts";
-import type { MessageEvent } from "../../../src/client/messaging/receive.ts";
+import type { MessageEvent } from "../../../src/features/message_info.ts";
 import { newClient, pairByQr, startServer } from "../../e2e/helpers.ts";
 import { type Credentials, startHttpProxy, startSocksProxy, type TestProxy } from "./proxies.ts";
 import { within } from "./helpers.ts";
