@@ -198,16 +198,15 @@ function gifDimensions(b: Uint8Array): ImageDimensions | undefined {
 }
 
 function webpDimensions(b: Uint8Array): ImageDimensions | undefined {
-  if (b.length < 30) return undefined;
-  if (ascii(b, 12, "VP8X")) return dims(u24le(b, 24) + 1, u24le(b, 27) + 1);
+  if (ascii(b, 12, "VP8X")) return b.length < 30 ? undefined : dims(u24le(b, 24) + 1, u24le(b, 27) + 1);
   if (ascii(b, 12, "VP8L")) {
-    if (b[20] !== 0x2f) return undefined;
+    if (b.length < 25 || b[20] !== 0x2f) return undefined;
     const bits = u32le(b, 21);
     return dims((bits & 0x3fff) + 1, ((bits >>> 14) & 0x3fff) + 1);
   }
   if (ascii(b, 12, "VP8 ")) {
     // Frame tag (3 bytes) at 20, then the key frame start code 9d 01 2a, then 14-bit width and height.
-    if (b[23] !== 0x9d || b[24] !== 0x01 || b[25] !== 0x2a) return undefined;
+    if (b.length < 30 || b[23] !== 0x9d || b[24] !== 0x01 || b[25] !== 0x2a) return undefined;
     return dims(u16le(b, 26) & 0x3fff, u16le(b, 28) & 0x3fff);
   }
   return undefined;
