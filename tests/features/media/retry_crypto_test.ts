@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import * as baileysMedia from "baileys/lib/Utils/messages-media.js";
 import { aesGcmEncrypt, hkdf, utf8 } from "../../../src/crypto/mod.ts";
-import { MediaRetryNotification, MediaRetryNotificationResultType } from "../../../src/proto/mod.ts";
+import { MediaRetryNotification, type MediaRetryNotificationResultType } from "../../../src/proto/mod.ts";
 import {
   buildMediaRetryReceipt,
   decryptMediaRetryNotification,

@@ -24,9 +24,9 @@ Deno.test("encryptMediaStream equals encryptMedia for every source form", async 
   try {
     const path = `${dir}/in.bin`;
     await Deno.writeFile(path, plaintext);
-    async function* iterable() {
+    const iterable = async function* () {
       yield* cut(plaintext, [5, 70_000]);
-    }
+    };
     const sources = {
       bytes: plaintext,
       stream: chunked(plaintext, [1, 16, 17, 99_999]),
