@@ -35,9 +35,39 @@ function isFile(source: MediaSource): source is MediaFile {
     !(source instanceof Uint8Array) && !(source instanceof ReadableStream);
 }
 
-async function openReader(source: MediaSource): Promise<ReadableStreamDefaultReader<Uint8Array>> {
-  if (source instanceof Uint8Array) return ReadableStream.from(slices(source)).getReader();
-  if (source instanceof ReadableStream) return source.getReader();
+/** The part of a stream reader the transforms use. */
+interface ChunkReader {
+  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  cancel(reason?: unknown): Promise<void>;
+}
+
+/**
+ * Reads a byte stream (fetch bodies, files) into one reused buffer: without it every chunk is a fresh
+ * ArrayBuffer, and V8 lets up to 64 MB of those pile up before collecting them. Only for consumers that
+ * are done with a chunk when `step` returns (the ciphers copy what they keep).
+ */
+function byobReader(stream: ReadableStream<Uint8Array>): ChunkReader | undefined {
+  let reader: ReadableStreamBYOBReader;
+  try {
+    reader = stream.getReader({ mode: "byob" });
+  } catch {
+    return undefined; // not a byte stream
+  }
+  let buffer: ArrayBuffer = new ArrayBuffer(MEDIA_CHUNK_SIZE);
+  return {
+    async read() {
+      const result = await reader.read(new Uint8Array(buffer));
+      if (result.value !== undefined) buffer = result.value.buffer as ArrayBuffer;
+      if (result.done) return { done: true, value: undefined };
+      return { done: false, value: result.value };
+    },
+    cancel: (reason) => reader.cancel(reason),
+  };
+}
+
+async function openStream(source: MediaSource): Promise<ReadableStream<Uint8Array>> {
+  if (source instanceof Uint8Array) return ReadableStream.from(slices(source));
+  if (source instanceof ReadableStream) return source;
   if (isFile(source)) {
     let file: Deno.FsFile;
     try {
@@ -45,9 +75,14 @@ async function openReader(source: MediaSource): Promise<ReadableStreamDefaultRea
     } catch (cause) {
       throw new MediaError("bad_input", `cannot open media file ${String(source.path)}`, { cause });
     }
-    return file.readable.getReader();
+    return file.readable;
   }
-  return ReadableStream.from(source).getReader();
+  return ReadableStream.from(source);
+}
+
+async function openReader(source: MediaSource, reuse: boolean): Promise<ChunkReader> {
+  const stream = await openStream(source);
+  return (reuse ? byobReader(stream) : undefined) ?? stream.getReader();
 }
 
 /**
@@ -60,7 +95,7 @@ async function openReader(source: MediaSource): Promise<ReadableStreamDefaultRea
  * ```
  */
 export function mediaSourceStream(source: MediaSource): ReadableStream<Uint8Array> {
-  return transformSource(source, (chunk) => chunk, () => new Uint8Array(0), () => {});
+  return transformSource(source, (chunk) => chunk, () => new Uint8Array(0), () => {}, false);
 }
 
 function abortError(signal: AbortSignal): MediaError {
@@ -77,9 +112,10 @@ function transformSource(
   step: (chunk: Uint8Array) => Uint8Array,
   finish: () => Uint8Array,
   onError: (reason: unknown) => void,
+  reuseInput: boolean,
   signal?: AbortSignal,
 ): ReadableStream<Uint8Array> {
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let reader: ChunkReader | undefined;
   let failed = false;
   const fail = (reason: unknown) => {
     if (failed) return;
@@ -90,7 +126,7 @@ function transformSource(
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        reader ??= await openReader(source);
+        reader ??= await openReader(source, reuseInput);
         for (;;) {
           if (signal?.aborted) throw abortError(signal);
           const { done, value } = await reader.read();
@@ -174,6 +210,7 @@ export function encryptMediaStream(
       return tail;
     },
     reject,
+    true,
     options.signal,
   );
   return { mediaKey: encryptor.mediaKey, stream, hashes };
@@ -204,6 +241,7 @@ export function decryptMediaStream(
     (chunk) => decryptor.update(chunk),
     () => decryptor.final(),
     () => {},
+    true,
     options.signal,
   );
 }
