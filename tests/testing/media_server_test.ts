@@ -175,8 +175,7 @@ Deno.test("an expired blob answers 410 (or 404) as `gone` until restored", async
       encrypted,
       http,
     });
-    const download = () =>
-      downloadAndDecrypt({ directPath, hosts: media.hosts, http, ...encrypted });
+    const download = () => downloadAndDecrypt({ directPath, hosts: media.hosts, http, ...encrypted });
     media.expire(directPath);
     assert.equal((await assertMediaRejects(download(), "gone")).status, 410);
     media.expire(directPath, 404);

@@ -61,7 +61,8 @@ export interface MediaKeys {
   refKey: Uint8Array;
 }
 
-function encryptedType(type: MediaTypeLike): MediaTypeInfo & { hkdfInfo: string } {
+/** The row of an encrypted type. @throws {MediaError} `unsupported_type` for an unencrypted one. */
+export function encryptedType(type: MediaTypeLike): MediaTypeInfo & { hkdfInfo: string } {
   const info = mediaType(type);
   if (info.hkdfInfo === undefined) {
     throw new MediaError("unsupported_type", `media type ${info.kind} is sent unencrypted; it has no keys`);
@@ -138,7 +139,7 @@ export function encryptedLengthFor(fileLength: number): number {
 }
 
 /** The largest blob a receiver accepts under `expect`, or `Infinity`. */
-function blobLimit(expect: MediaExpectations): number {
+export function blobLimit(expect: MediaExpectations): number {
   let limit = Infinity;
   if (expect.fileLength !== undefined) {
     if (!Number.isSafeInteger(expect.fileLength) || expect.fileLength < 0) {
@@ -158,14 +159,16 @@ function blobLimit(expect: MediaExpectations): number {
   return limit;
 }
 
-function tooLarge(got: number, limit: number): MediaError {
+/** The `too_large` error for `got` bytes over `limit`. */
+export function tooLarge(got: number, limit: number): MediaError {
   return new MediaError(
     "too_large",
     `expected an encrypted blob of at most ${limit} bytes, got ${got} or more`,
   );
 }
 
-function checkStructure(length: number): void {
+/** Throws `truncated` unless `length` is 16k + 10 with k >= 1. */
+export function checkStructure(length: number): void {
   if (length < BLOCK + MEDIA_MAC_LENGTH || (length - MEDIA_MAC_LENGTH) % BLOCK !== 0) {
     throw new MediaError(
       "truncated",
@@ -174,7 +177,8 @@ function checkStructure(length: number): void {
   }
 }
 
-function checkMac(computed: Uint8Array, received: Uint8Array): void {
+/** Throws `bad_mac` unless the first 10 bytes of `computed` equal `received`. */
+export function checkMac(computed: Uint8Array, received: Uint8Array): void {
   if (!equalBytes(computed.subarray(0, MEDIA_MAC_LENGTH), received)) {
     throw new MediaError(
       "bad_mac",
@@ -183,20 +187,45 @@ function checkMac(computed: Uint8Array, received: Uint8Array): void {
   }
 }
 
-function checkHash(code: "bad_enc_hash" | "bad_file_hash", got: Uint8Array, expected?: Uint8Array): void {
+/** Throws `code` when `expected` is given and differs from `got`. */
+export function checkHash(
+  code: "bad_enc_hash" | "bad_file_hash",
+  got: Uint8Array,
+  expected?: Uint8Array,
+): void {
   if (expected === undefined || equalBytes(got, expected)) return;
   const what = code === "bad_enc_hash" ? "fileEncSha256 (the blob)" : "fileSha256 (the plaintext)";
   throw new MediaError(code, `${what}: expected ${expected.toHex()}, got ${got.toHex()}`);
 }
 
-function checkLength(got: number, expected?: number): void {
+/** Throws `bad_length` when `expected` is given and differs from `got`. */
+export function checkLength(got: number, expected?: number): void {
   if (expected !== undefined && got !== expected) {
     throw new MediaError("bad_length", `expected ${expected} plaintext bytes (fileLength), got ${got}`);
   }
 }
 
-function paddingError(cause: unknown): MediaError {
+/** The `bad_padding` error, keeping the cipher's error as cause. */
+export function paddingError(cause: unknown): MediaError {
   return new MediaError("bad_padding", "the blob's MAC matched but its PKCS#7 padding is invalid", { cause });
+}
+
+/**
+ * Splits `held ‖ chunk` into the bytes that can be released (at most two views, no copy of `chunk`) and
+ * the last 10 bytes, which might be the MAC and are kept (copied, so `chunk` may be reused).
+ */
+export function holdBackMac(
+  held: Uint8Array,
+  chunk: Uint8Array,
+): { release: Uint8Array[]; held: Uint8Array } {
+  if (held.length + chunk.length <= MEDIA_MAC_LENGTH) return { release: [], held: concatBytes(held, chunk) };
+  if (chunk.length >= MEDIA_MAC_LENGTH) {
+    const split = chunk.length - MEDIA_MAC_LENGTH;
+    const release = held.length > 0 ? [held, chunk.subarray(0, split)] : [chunk.subarray(0, split)];
+    return { release, held: chunk.slice(split) };
+  }
+  const cut = held.length + chunk.length - MEDIA_MAC_LENGTH;
+  return { release: [held.subarray(0, cut)], held: concatBytes(held.subarray(cut), chunk) };
 }
 
 /** The result of {@link encryptMedia}: the blob and everything a message needs to reference it. */
@@ -278,7 +307,8 @@ export interface EncryptorFinal extends MediaHashes {
   tail: Uint8Array;
 }
 
-function spent(what: string): MediaError {
+/** The error for a cipher used after `final`. */
+export function spent(what: string): MediaError {
   return new MediaError("bad_input", `this ${what} has finished; create a new one`);
 }
 
@@ -431,22 +461,13 @@ export class MediaDecryptor {
       this.#done = true;
       throw tooLarge(this.#bytesIn, this.#limit);
     }
-    const held = this.#held;
-    if (held.length + chunk.length <= MEDIA_MAC_LENGTH) {
-      this.#held = concatBytes(held, chunk);
-      return EMPTY;
-    }
-    if (chunk.length >= MEDIA_MAC_LENGTH) {
-      const split = chunk.length - MEDIA_MAC_LENGTH;
-      const first = this.#consume(held);
-      const second = this.#consume(chunk.subarray(0, split));
-      this.#held = chunk.slice(split);
-      return first.length === 0 ? second : concatBytes(first, second);
-    }
-    const release = held.length + chunk.length - MEDIA_MAC_LENGTH;
-    const out = this.#consume(held.subarray(0, release));
-    this.#held = concatBytes(held.subarray(release), chunk);
-    return out;
+    const { release, held } = holdBackMac(this.#held, chunk);
+    this.#held = held;
+    if (release.length === 0) return EMPTY;
+    const first = this.#consume(release[0]);
+    if (release.length === 1) return first;
+    const second = this.#consume(release[1]);
+    return first.length === 0 ? second : concatBytes(first, second);
   }
 
   /**

@@ -9,7 +9,8 @@
  */
 
 import { MediaError } from "./errors.ts";
-import { type DecryptOptions, MediaDecryptor, MediaEncryptor, type MediaHashes } from "./crypto.ts";
+import { AsyncMediaDecryptor, AsyncMediaEncryptor } from "./async_cipher.ts";
+import type { DecryptOptions, MediaHashes } from "./crypto.ts";
 import type { MediaTypeLike } from "./media_type.ts";
 
 /** A file on disk, read as a stream. */
@@ -95,7 +96,13 @@ async function openReader(source: MediaSource, reuse: boolean): Promise<ChunkRea
  * ```
  */
 export function mediaSourceStream(source: MediaSource): ReadableStream<Uint8Array> {
-  return transformSource(source, (chunk) => chunk, () => new Uint8Array(0), () => {}, false);
+  return transformSource(
+    source,
+    (chunk) => Promise.resolve([chunk]),
+    () => Promise.resolve([]),
+    () => {},
+    false,
+  );
 }
 
 function abortError(signal: AbortSignal): MediaError {
@@ -109,8 +116,8 @@ function abortError(signal: AbortSignal): MediaError {
  */
 function transformSource(
   source: MediaSource,
-  step: (chunk: Uint8Array) => Uint8Array,
-  finish: () => Uint8Array,
+  step: (chunk: Uint8Array) => Promise<Uint8Array[]>,
+  finish: () => Promise<Uint8Array[]>,
   onError: (reason: unknown) => void,
   reuseInput: boolean,
   signal?: AbortSignal,
@@ -131,16 +138,17 @@ function transformSource(
           if (signal?.aborted) throw abortError(signal);
           const { done, value } = await reader.read();
           if (done) {
-            const last = finish();
-            if (last.length > 0) controller.enqueue(last);
+            for (const part of await finish()) if (part.length > 0) controller.enqueue(part);
             controller.close();
             return;
           }
-          const out = step(value);
-          if (out.length > 0) {
-            controller.enqueue(out);
-            return;
+          let produced = false;
+          for (const part of await step(value)) {
+            if (part.length === 0) continue;
+            controller.enqueue(part);
+            produced = true;
           }
+          if (produced) return;
         }
       } catch (error) {
         fail(error);
@@ -195,7 +203,7 @@ export function encryptMediaStream(
   type: MediaTypeLike,
   options: EncryptStreamOptions = {},
 ): EncryptingStream {
-  const encryptor = new MediaEncryptor(type, options.mediaKey);
+  const encryptor = new AsyncMediaEncryptor(type, options.mediaKey);
   const { promise: hashes, resolve, reject } = Promise.withResolvers<MediaHashes>();
   // A caller that only reads the stream still sees the error there; keep it from also surfacing as an
   // unhandled rejection.
@@ -203,11 +211,11 @@ export function encryptMediaStream(
   const stream = transformSource(
     source,
     (chunk) => encryptor.update(chunk),
-    () => {
-      const { tail, ...result } = encryptor.final();
+    async () => {
+      const { parts, ...result } = await encryptor.final();
       options.check?.(result);
       resolve(result);
-      return tail;
+      return parts;
     },
     reject,
     true,
@@ -225,7 +233,7 @@ export interface DecryptStreamOptions extends DecryptOptions {
 /**
  * Verifies and decrypts a blob as it is read. Plaintext flows as it is decrypted; the integrity checks
  * run at the end, so a bad blob errors the stream only after its last chunk (with the {@link MediaError}
- * of {@link MediaDecryptor.final}). A consumer must not trust or keep the output until the stream closes
+ * of `MediaDecryptor.final`). A consumer must not trust or keep the output until the stream closes
  * cleanly; transport.ts's file download writes under a temporary name for that reason.
  *
  * @throws {MediaError} `bad_key`, `unsupported_type`, `bad_input` at once.
@@ -235,7 +243,7 @@ export function decryptMediaStream(
   type: MediaTypeLike,
   options: DecryptStreamOptions,
 ): ReadableStream<Uint8Array> {
-  const decryptor = new MediaDecryptor(type, options);
+  const decryptor = new AsyncMediaDecryptor(type, options);
   return transformSource(
     blob,
     (chunk) => decryptor.update(chunk),
