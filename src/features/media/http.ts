@@ -33,7 +33,7 @@ export interface MediaHttpRequest {
  * const logging: MediaHttpClient = {
  *   request: (r) => {
  *     console.log(r.method, new URL(r.url).host);
- *     return fetch(r.url, { method: r.method, headers: r.headers, body: r.body, signal: r.signal });
+ *     return fetch(r.url, { method: r.method, headers: r.headers, body: r.body as BodyInit, signal: r.signal });
  *   },
  * };
  * ```
@@ -51,6 +51,11 @@ export interface FetchHttpClientOptions {
   caCerts?: string[];
   /** A proxy for every request. */
   proxy?: Deno.Proxy;
+  /**
+   * Offer HTTP/2 (default true). Against FakeWhatsApp's media server, HTTP/1.1 uploads are about 3x faster
+   * (64 MiB: 0.55 s against 1.7 s): `Deno.serve`'s HTTP/2 flow-control window throttles request bodies.
+   */
+  http2?: boolean;
 }
 
 /** A {@link MediaHttpClient} over `fetch` that may own a `Deno.HttpClient`; `close()` frees it. */
@@ -62,7 +67,7 @@ export interface FetchHttpClient extends MediaHttpClient, Disposable {
 type FetchInit = RequestInit & { client?: Deno.HttpClient; duplex?: "half" };
 
 /**
- * A {@link MediaHttpClient} on `fetch`. With `caCerts` or `proxy` it creates (and owns) a
+ * A {@link MediaHttpClient} on `fetch`. With `caCerts`, `proxy` or `http2` it creates (and owns) a
  * `Deno.HttpClient`; with `client` it uses the caller's; with neither, plain global `fetch`.
  *
  * @example
@@ -74,8 +79,13 @@ type FetchInit = RequestInit & { client?: Deno.HttpClient; duplex?: "half" };
  */
 export function createFetchHttpClient(options: FetchHttpClientOptions = {}): FetchHttpClient {
   let owned: Deno.HttpClient | undefined;
-  if (options.client === undefined && (options.caCerts !== undefined || options.proxy !== undefined)) {
-    owned = Deno.createHttpClient({ caCerts: options.caCerts, proxy: options.proxy });
+  const custom = options.caCerts !== undefined || options.proxy !== undefined || options.http2 !== undefined;
+  if (options.client === undefined && custom) {
+    owned = Deno.createHttpClient({
+      caCerts: options.caCerts,
+      proxy: options.proxy,
+      http2: options.http2 ?? true,
+    });
   }
   const client = options.client ?? owned;
   const close = () => {

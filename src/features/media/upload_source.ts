@@ -8,7 +8,7 @@
  *
  * | source | first pass | each `open()` |
  * | --- | --- | --- |
- * | bytes | encrypt in memory | stream the blob from memory |
+ * | bytes | encrypt into memory | stream the blob from memory |
  * | `{ path }` or a function returning a fresh source | encrypt, keep only the hashes | encrypt again (deterministic for the same key), and check the hash before the MAC goes out |
  * | a one-shot stream or async iterable | encrypt into a temporary file | stream that file |
  *
@@ -17,10 +17,10 @@
  * @module
  */
 
-import { encryptMedia, type MediaHashes } from "./crypto.ts";
+import type { MediaHashes } from "./crypto.ts";
 import { MediaError } from "./errors.ts";
 import { mediaType, type MediaTypeInfo, type MediaTypeLike } from "./media_type.ts";
-import { encryptMediaStream, type MediaSource, mediaSourceStream } from "./media_stream.ts";
+import { encryptMediaStream, type MediaSource, mediaSourceStream, readAllBytes } from "./media_stream.ts";
 import { equalBytes } from "../../crypto/mod.ts";
 
 /** What an upload needs from its body: the token's hash and a fresh stream per attempt. */
@@ -80,13 +80,18 @@ function finish(
   };
 }
 
-function fromBytes(
+async function fromBytes(
   plaintext: Uint8Array,
   type: MediaTypeInfo,
   options: PrepareUploadOptions,
-): EncryptedUpload {
-  const { encrypted, mediaKey, ...hashes } = encryptMedia(plaintext, type, options);
-  return finish(type, mediaKey, hashes, () => mediaSourceStream(encrypted));
+): Promise<EncryptedUpload> {
+  // The stream path, not encryptMedia: its WebCrypto AES is 3x faster than node's at this size.
+  const encrypting = encryptMediaStream(plaintext, type, {
+    mediaKey: options.mediaKey,
+    signal: options.signal,
+  });
+  const encrypted = await readAllBytes(encrypting.stream);
+  return finish(type, encrypting.mediaKey, await encrypting.hashes, () => mediaSourceStream(encrypted));
 }
 
 async function twoPass(
@@ -163,7 +168,7 @@ export async function prepareUpload(
       `media type ${info.kind} is sent unencrypted; nothing to encrypt`,
     );
   }
-  if (source instanceof Uint8Array) return fromBytes(source, info, options);
+  if (source instanceof Uint8Array) return await fromBytes(source, info, options);
   if (typeof source === "function") return await twoPass(source, info, options);
   if (!(source instanceof ReadableStream) && "path" in source) {
     const file = { path: source.path };
