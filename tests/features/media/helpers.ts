@@ -1,0 +1,79 @@
+// Shared helpers for the media tests.
+import assert from "node:assert/strict";
+import { MediaError, type MediaErrorCode } from "../../../src/features/media/mod.ts";
+
+/** Asserts `fn` throws a MediaError with `code`. */
+export function assertMediaError(fn: () => unknown, code: MediaErrorCode, context = ""): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof MediaError, `${context} expected MediaError, got ${e}`);
+    assert.equal(e.name, "MediaError");
+    assert.equal(e.code, code, `${context} expected code ${code}, got ${e.code}: ${e.message}`);
+    return true;
+  });
+}
+
+/** Asserts the promise rejects with a MediaError with `code`; returns the error. */
+export async function assertMediaRejects(
+  promise: Promise<unknown>,
+  code: MediaErrorCode,
+  context = "",
+): Promise<MediaError> {
+  let caught: MediaError | undefined;
+  await assert.rejects(promise, (e: unknown) => {
+    assert.ok(e instanceof MediaError, `${context} expected MediaError, got ${e}`);
+    assert.equal(e.code, code, `${context} expected code ${code}, got ${e.code}: ${e.message}`);
+    caught = e;
+    return true;
+  });
+  return caught!;
+}
+
+/** Deterministic pseudo-random bytes (xorshift32), so big inputs need no stored fixture. */
+export function pseudoRandom(length: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(length);
+  const words = new Uint32Array(out.buffer, 0, length >>> 2);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    words[i] = x >>> 0;
+  }
+  for (let i = words.length * 4; i < length; i++) out[i] = (i * 31 + seed) & 0xff;
+  return out;
+}
+
+/** Cuts `bytes` at the given boundaries (sorted and clamped) into views. */
+export function cut(bytes: Uint8Array, boundaries: number[]): Uint8Array[] {
+  const points = [...new Set(boundaries.map((b) => Math.min(Math.max(0, b), bytes.length)))].sort((a, b) =>
+    a - b
+  );
+  const parts: Uint8Array[] = [];
+  let start = 0;
+  for (const p of points) {
+    parts.push(bytes.subarray(start, p));
+    start = p;
+  }
+  parts.push(bytes.subarray(start));
+  return parts;
+}
+
+/** Concatenates parts. */
+export function join(parts: Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/** Reads a stream to the end. */
+export async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of stream) parts.push(chunk);
+  return join(parts);
+}
