@@ -6,6 +6,9 @@
  *   {@linkcode ProtocolStore} and {@linkcode DeviceStore}, with `flush()` and `close()`.
  * - {@linkcode SqliteStore}: the default backend on `node:sqlite`, with versioned migrations and
  *   write-behind for hot state; {@linkcode MemoryStore}: the same behaviour in memory, for tests.
+ * - {@linkcode PostgresStore}: the same on PostgreSQL, for many accounts across processes and hosts
+ *   sharing one database, one process per account at a time (a lease); {@linkcode listPostgresDevices}
+ *   lists the accounts.
  * - {@linkcode LruTtlCache}: the bounded cache used for device lists and LID↔PN mappings.
  * - {@linkcode StoreError}: every failure, with a `kind` (`corrupt`, `full`, `locked`, ...) and the table
  *   and key involved.
@@ -23,7 +26,14 @@
  * @module
  */
 
-export type { AppSyncStore, Backend, DeviceStore, ProtocolStore, SignalStore } from "./backend.ts";
+export type {
+  AppSyncStore,
+  Backend,
+  DeviceStore,
+  InboxStore,
+  ProtocolStore,
+  SignalStore,
+} from "./backend.ts";
 export {
   ADV_SECRET_KEY_LENGTH,
   checkDevice,
@@ -44,10 +54,12 @@ export {
   type DeviceListEntry,
   type DeviceListRecord,
   type HashState,
+  type IncomingMessageRecord,
   type LidLearningSource,
   type LidPnMappingEntry,
   LTHASH_LENGTH,
   MUTATION_MAC_LENGTH,
+  type SignalWriteBatch,
   type TcTokenEntry,
 } from "./types.ts";
 export {
@@ -61,6 +73,11 @@ export { MemoryStore, type MemoryStoreOptions } from "./memory_store.ts";
 export { SqliteStore, type SqliteStoreOptions } from "./sqlite_store.ts";
 export type { SqliteSynchronous } from "./sqlite_db.ts";
 export { SCHEMA_VERSION } from "./sqlite_schema.ts";
+export { PostgresStore, type PostgresStoreOptions } from "./postgres_store.ts";
+export type { PostgresSynchronousCommit } from "./postgres_db.ts";
+export type { PostgresConnection } from "./postgres_driver.ts";
+export { listPostgresDevices, type PostgresDeviceSummary } from "./postgres_devices.ts";
+export { PG_SCHEMA_VERSION } from "./postgres_schema.ts";
 
 // Types from other layers that this layer's signatures mention, re-exported so the documentation is whole.
 export type { Jid } from "../binary/mod.ts";
