@@ -270,6 +270,8 @@ export class PostgresStore implements Backend {
   #flushPending(): Promise<void> {
     this.#scheduler.cancel();
     const signal = this.#signal;
+    // Nothing pending and nothing in flight: every write so far is committed (or its caller was told).
+    if (signal.dirtyCount === 0) return Promise.resolve();
     return this.#db.run(async (q) => {
       if (!signal.beginFlush()) return;
       const count = signal.dirtyCount;
