@@ -261,7 +261,8 @@ function tooNew(current: number): StoreError {
   );
 }
 
-async function migrate(client: PgClient): Promise<void> {
+/** Brings the database's schema to {@linkcode PG_SCHEMA_VERSION} (serialized across processes). */
+export async function migrate(client: PgClient): Promise<void> {
   const seen = await schemaVersion(client);
   if (seen === PG_SCHEMA_VERSION) return;
   if (seen > PG_SCHEMA_VERSION) throw tooNew(seen);
