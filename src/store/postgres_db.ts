@@ -90,7 +90,7 @@ export class PostgresDb {
   }
 
   /**
-   * Connects, migrates the schema, creates the account's row if missing and takes its lease.
+   * Connects, migrates the schema, takes the account's lease and creates its row if missing.
    *
    * @throws {StoreError} `leased` when another process holds the device, `schema_too_new`,
    * `migration_failed`, `io` when the server cannot be reached.
@@ -347,9 +347,11 @@ async function acquireLease(client: PgClient, deviceId: number, timeoutMs: numbe
       { table: "device", key: String(deviceId) },
     );
   }
+  // Creates the account's row when missing, in the same round trip.
   const r = await query(
     client,
-    "UPDATE wadeno_device SET lease_epoch = lease_epoch + 1 WHERE device_id = $1 RETURNING lease_epoch",
+    "INSERT INTO wadeno_device (device_id, lease_epoch) VALUES ($1, 1) " +
+      "ON CONFLICT (device_id) DO UPDATE SET lease_epoch = wadeno_device.lease_epoch + 1 RETURNING lease_epoch",
     [deviceId],
   );
   return Number(r.rows[0]?.lease_epoch ?? 0);

@@ -23,6 +23,8 @@ export interface PostgresServer {
   createDatabase(name?: string): Promise<string>;
   /** Fast shutdown, then removes the directory. Idempotent. */
   stop(): Promise<void>;
+  /** Immediate shutdown and removal without waiting, for `unload` handlers (benches). */
+  stopSync(): void;
 }
 
 /** Options for {@linkcode startPostgres}. */
@@ -236,6 +238,18 @@ function serverHandle(child: Deno.ChildProcess, dir: string, port: number): Post
         await Deno.remove(dir, { recursive: true }).catch(() => {});
       })();
       return stopped;
+    },
+    stopSync() {
+      try {
+        child.kill("SIGQUIT"); // immediate shutdown: every backend exits at once
+      } catch {
+        // Already gone.
+      }
+      try {
+        Deno.removeSync(dir, { recursive: true });
+      } catch {
+        // The server may still be writing its last files; the OS temp cleaner gets the rest.
+      }
     },
   };
 }
