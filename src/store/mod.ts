@@ -9,6 +9,7 @@
  * - {@linkcode PostgresStore}: the same on PostgreSQL, for many accounts across processes and hosts
  *   sharing one database, one process per account at a time (a lease); {@linkcode listPostgresDevices}
  *   lists the accounts; {@linkcode copyStore} copies every account between SQLite and PostgreSQL, verified.
+ * - {@linkcode importBaileysAuthState}: an account linked with Baileys, into any backend, without re-linking.
  * - {@linkcode LruTtlCache}: the bounded cache used for device lists and LID↔PN mappings.
  * - {@linkcode StoreError}: every failure, with a `kind` (`corrupt`, `full`, `locked`, ...) and the table
  *   and key involved.
@@ -78,6 +79,11 @@ export type { PostgresSynchronousCommit } from "./postgres_db.ts";
 export type { PostgresConnection } from "./postgres_driver.ts";
 export { listPostgresDevices, type PostgresDeviceSummary } from "./postgres_devices.ts";
 export { PG_SCHEMA_VERSION } from "./postgres_schema.ts";
+export {
+  baileysAddressToSignal,
+  type BaileysImportReport,
+  importBaileysAuthState,
+} from "./import_baileys.ts";
 export { type CopyOptions, type CopyReport, copyStore, type StoreLocation } from "./copy.ts";
 
 // Types from other layers that this layer's signatures mention, re-exported so the documentation is whole.
