@@ -9,7 +9,8 @@
  * - {@linkcode PostgresStore}: the same on PostgreSQL, for many accounts across processes and hosts
  *   sharing one database, one process per account at a time (a lease); {@linkcode listPostgresDevices}
  *   lists the accounts; {@linkcode copyStore} copies every account between SQLite and PostgreSQL, verified.
- * - {@linkcode importBaileysAuthState}: an account linked with Baileys, into any backend, without re-linking.
+ * - {@linkcode importBaileysAuthState} and {@linkcode importWhatsmeowStore}: an account linked with Baileys or
+ *   whatsmeow, into any backend, without linking the phone again.
  * - {@linkcode LruTtlCache}: the bounded cache used for device lists and LID↔PN mappings.
  * - {@linkcode StoreError}: every failure, with a `kind` (`corrupt`, `full`, `locked`, ...) and the table
  *   and key involved.
@@ -84,6 +85,12 @@ export {
   type BaileysImportReport,
   importBaileysAuthState,
 } from "./import_baileys.ts";
+export {
+  importWhatsmeowStore,
+  whatsmeowAddressToSignal,
+  type WhatsmeowImportOptions,
+  type WhatsmeowImportReport,
+} from "./import_whatsmeow.ts";
 export { type CopyOptions, type CopyReport, copyStore, type StoreLocation } from "./copy.ts";
 
 // Types from other layers that this layer's signatures mention, re-exported so the documentation is whole.
