@@ -10,13 +10,24 @@
 // Every measured write stores content that differs from what the row holds (iterations alternate between
 // two prepared data sets): SQLite skips writing a page whose bytes do not change, and a commit without
 // changed pages needs no fsync, which would make repeated identical stores look free.
+//
+// PostgresStore is measured against SqliteStore in the same run ("postgres:" groups) on a real server the
+// bench starts (tests/store/_postgres_server.ts) with fsync and synchronous_commit on, so its flush, like
+// SQLite FULL's, returns after the commit is on disk: a burst of 1,000 session updates + flush, and 100
+// devices logging in at once against one database (open + lease, read the device and its sessions, save
+// the device, flush, close) against 100 SqliteStores on one file.
 import { DatabaseSync } from "node:sqlite";
 import { generatePreKeys, type SessionRecord } from "../src/signal/mod.ts";
-import { MemoryStore, SqliteStore } from "../src/store/mod.ts";
+import { createDevice, MemoryStore, PostgresStore, SqliteStore } from "../src/store/mod.ts";
 import { makeSenderKey, makeSessions, sessionBurst } from "../tests/store/fixtures.ts";
+import { startPostgres } from "../tests/store/_postgres_server.ts";
 
 const dir = Deno.makeTempDirSync({ prefix: "wadeno-store-bench-" });
-globalThis.addEventListener("unload", () => Deno.removeSync(dir, { recursive: true }));
+const pgServer = await startPostgres({ durable: true });
+globalThis.addEventListener("unload", () => {
+  pgServer.stopSync();
+  Deno.removeSync(dir, { recursive: true });
+});
 
 const memory = new MemoryStore();
 // flushDelayMs: Infinity so only the measured flush() commits (no timer fires inside an iteration).
@@ -91,7 +102,7 @@ Deno.bench("session store + flush: SqliteStore NORMAL", { group: "session store 
 // --- a burst of 1,000 session updates, then the flush that makes them durable --------------------------
 
 async function runBurst(
-  store: MemoryStore | SqliteStore,
+  store: MemoryStore | SqliteStore | PostgresStore,
   updates: ReadonlyArray<readonly [string, SessionRecord]>,
 ): Promise<void> {
   for (const [address, record] of updates) {
@@ -164,4 +175,96 @@ Deno.bench("sender key load+store + flush: SqliteStore FULL", { group: "sender k
   await sqlite.loadSenderKey(groupName);
   await sqlite.storeSenderKey(groupName, flip(senderKeys));
   await sqlite.flush();
+});
+
+// --- PostgreSQL against SQLite -------------------------------------------------------------------------
+
+const pgUrl = await pgServer.createDatabase("bench");
+const postgres = await PostgresStore.open(pgUrl, { flushDelayMs: Infinity });
+await postgres.storeSessions(sessions);
+await postgres.flush();
+
+Deno.bench(
+  "postgres burst: SqliteStore FULL",
+  { group: "postgres: burst 1000 + flush", baseline: true },
+  async () => {
+    await runBurst(sqlite, flip(bursts50));
+  },
+);
+Deno.bench("postgres burst: SqliteStore NORMAL", { group: "postgres: burst 1000 + flush" }, async () => {
+  await runBurst(sqliteNormal, flip(bursts50));
+});
+Deno.bench(
+  "postgres burst: PostgresStore (synchronous_commit on)",
+  { group: "postgres: burst 1000 + flush" },
+  async () => {
+    await runBurst(postgres, flip(bursts50));
+  },
+);
+Deno.bench("postgres one session store + flush: SqliteStore FULL", {
+  group: "postgres: one update + flush",
+  baseline: true,
+}, async () => {
+  await sqlite.storeSession(HOT, next()[1]);
+  await sqlite.flush();
+});
+Deno.bench(
+  "postgres one session store + flush: PostgresStore",
+  { group: "postgres: one update + flush" },
+  async () => {
+    await postgres.storeSession(HOT, next()[1]);
+    await postgres.flush();
+  },
+);
+
+// 100 accounts in one database, each with a saved device and 5 sessions.
+const FLEET = 100;
+const fleetSessions = [...await makeSessions(5, 2)];
+const loginSqlitePath = `${dir}/fleet.db`;
+async function seedFleet(open: (id: number) => Promise<SqliteStore | PostgresStore>): Promise<void> {
+  for (let id = 1; id <= FLEET; id++) {
+    const store = await open(id);
+    await store.saveDevice(createDevice());
+    await store.storeSessions(fleetSessions);
+    await store.close();
+  }
+}
+await seedFleet((deviceId) => SqliteStore.open(loginSqlitePath, { deviceId }));
+const fleetUrl = await pgServer.createDatabase("fleet");
+await seedFleet((deviceId) => PostgresStore.open(fleetUrl, { deviceId }));
+
+/** What a bot's store does at login: open, read the device and sessions, save the device, flush, close. */
+async function login(store: SqliteStore | PostgresStore): Promise<void> {
+  const device = (await store.loadDevice())!;
+  await store.loadSessions(fleetSessions.map(([a]) => a));
+  device.appVersion = { ...device.appVersion, lastFetchedMs: Date.now() };
+  await store.saveDevice(device);
+  await store.flush();
+  await store.close();
+}
+
+Deno.bench("100 logins at once: SqliteStore (one file)", {
+  group: "postgres: 100 logins",
+  baseline: true,
+  n: 20,
+  warmup: 2,
+}, async () => {
+  await Promise.all(
+    Array.from(
+      { length: FLEET },
+      async (_, i) => login(await SqliteStore.open(loginSqlitePath, { deviceId: i + 1 })),
+    ),
+  );
+});
+Deno.bench("100 logins at once: PostgresStore (one database)", {
+  group: "postgres: 100 logins",
+  n: 20,
+  warmup: 2,
+}, async () => {
+  await Promise.all(
+    Array.from(
+      { length: FLEET },
+      async (_, i) => login(await PostgresStore.open(fleetUrl, { deviceId: i + 1 })),
+    ),
+  );
 });

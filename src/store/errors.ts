@@ -13,8 +13,11 @@
  *   file that is not SQLite). `table` and `key` name the row.
  * - `schema_too_new`: the database was written by a newer version of this code; nothing was changed.
  * - `migration_failed`: upgrading an older schema failed; the database was left at its old version.
- * - `full`: the disk or the database is full (`SQLITE_FULL`); the write did not happen.
- * - `locked`: another connection held the database past the busy timeout (`SQLITE_BUSY`/`SQLITE_LOCKED`).
+ * - `full`: the disk or the database is full (`SQLITE_FULL`, PostgreSQL `53100`); the write did not happen.
+ * - `locked`: another connection held the database past the busy timeout (`SQLITE_BUSY`/`SQLITE_LOCKED`), or
+ *   PostgreSQL reported a lock timeout, a deadlock or a serialization failure.
+ * - `leased`: another process holds this account's lease (PostgreSQL: one process per device at a time);
+ *   nothing was changed. Open it again after that process stopped.
  * - `closed`: the store was used after {@linkcode Backend.close}.
  * - `invalid_input`: an argument failed validation (wrong key length, negative id, ...); nothing changed.
  * - `io`: any other storage failure (read-only file, I/O error, permission denied, a failed serializer).
@@ -25,6 +28,7 @@ export type StoreErrorKind =
   | "migration_failed"
   | "full"
   | "locked"
+  | "leased"
   | "closed"
   | "invalid_input"
   | "io";
@@ -39,6 +43,8 @@ export interface StoreErrorOptions {
   cause?: unknown;
   /** The SQLite result code, when the error came from SQLite. */
   sqliteCode?: number;
+  /** The PostgreSQL SQLSTATE (e.g. `53100`), when the error came from PostgreSQL. */
+  sqlState?: string;
 }
 
 /**
@@ -63,6 +69,8 @@ export class StoreError extends Error {
   readonly key?: string;
   /** The SQLite result code, when SQLite reported the failure. */
   readonly sqliteCode?: number;
+  /** The PostgreSQL SQLSTATE, when PostgreSQL reported the failure. */
+  readonly sqlState?: string;
 
   /** Creates an error; `message` says what was expected and what came. */
   constructor(kind: StoreErrorKind, message: string, options: StoreErrorOptions = {}) {
@@ -75,6 +83,7 @@ export class StoreError extends Error {
     if (options.table !== undefined) this.table = options.table;
     if (options.key !== undefined) this.key = options.key;
     if (options.sqliteCode !== undefined) this.sqliteCode = options.sqliteCode;
+    if (options.sqlState !== undefined) this.sqlState = options.sqlState;
   }
 }
 

@@ -6,6 +6,11 @@
  *   {@linkcode ProtocolStore} and {@linkcode DeviceStore}, with `flush()` and `close()`.
  * - {@linkcode SqliteStore}: the default backend on `node:sqlite`, with versioned migrations and
  *   write-behind for hot state; {@linkcode MemoryStore}: the same behaviour in memory, for tests.
+ * - {@linkcode PostgresStore}: the same on PostgreSQL, for many accounts across processes and hosts
+ *   sharing one database, one process per account at a time (a lease); {@linkcode listPostgresDevices}
+ *   lists the accounts; {@linkcode copyStore} copies every account between SQLite and PostgreSQL, verified.
+ * - {@linkcode importBaileysAuthState} and {@linkcode importWhatsmeowStore}: an account linked with Baileys or
+ *   whatsmeow, into any backend, without linking the phone again.
  * - {@linkcode LruTtlCache}: the bounded cache used for device lists and LID↔PN mappings.
  * - {@linkcode StoreError}: every failure, with a `kind` (`corrupt`, `full`, `locked`, ...) and the table
  *   and key involved.
@@ -70,6 +75,23 @@ export { MemoryStore, type MemoryStoreOptions } from "./memory_store.ts";
 export { SqliteStore, type SqliteStoreOptions } from "./sqlite_store.ts";
 export type { SqliteSynchronous } from "./sqlite_db.ts";
 export { SCHEMA_VERSION } from "./sqlite_schema.ts";
+export { PostgresStore, type PostgresStoreOptions } from "./postgres_store.ts";
+export type { PostgresSynchronousCommit } from "./postgres_db.ts";
+export type { PostgresConnection } from "./postgres_driver.ts";
+export { listPostgresDevices, type PostgresDeviceSummary } from "./postgres_devices.ts";
+export { PG_SCHEMA_VERSION } from "./postgres_schema.ts";
+export {
+  baileysAddressToSignal,
+  type BaileysImportReport,
+  importBaileysAuthState,
+} from "./import_baileys.ts";
+export {
+  importWhatsmeowStore,
+  whatsmeowAddressToSignal,
+  type WhatsmeowImportOptions,
+  type WhatsmeowImportReport,
+} from "./import_whatsmeow.ts";
+export { type CopyOptions, type CopyReport, copyStore, type StoreLocation } from "./copy.ts";
 
 // Types from other layers that this layer's signatures mention, re-exported so the documentation is whole.
 export type { Jid } from "../binary/mod.ts";

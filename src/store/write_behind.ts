@@ -134,8 +134,11 @@ export interface FlushSchedulerOptions {
   delayMs: number;
   /** Longest retry delay after failed automatic flushes (the delay doubles per failure up to this). */
   maxRetryDelayMs?: number;
-  /** Does the flush; throws on failure (the data must then still be pending). */
-  flush: () => void;
+  /**
+   * Does the flush; throws (or, for an asynchronous store, rejects) on failure, the data then still
+   * pending.
+   */
+  flush: () => void | Promise<void>;
   /** Where automatic flush failures are reported. */
   logger?: Logger;
 }
@@ -149,7 +152,7 @@ export interface FlushSchedulerOptions {
 export class FlushScheduler {
   readonly #delay: number;
   readonly #maxRetry: number;
-  readonly #flush: () => void;
+  readonly #flush: () => void | Promise<void>;
   readonly #logger: Logger | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #failures = 0;
@@ -194,16 +197,23 @@ export class FlushScheduler {
 
   #fire(): void {
     this.#timer = undefined;
+    let result: void | Promise<void>;
     try {
-      this.#flush();
-      this.#failures = 0;
+      result = this.#flush();
     } catch (error) {
-      this.#failures++;
-      this.#logger?.error("automatic flush failed; the writes stay pending and will be retried", {
-        error,
-        failures: this.#failures,
-      });
-      this.schedule();
+      this.#fireFailed(error);
+      return;
     }
+    if (result instanceof Promise) result.then(() => this.#failures = 0, (error) => this.#fireFailed(error));
+    else this.#failures = 0;
+  }
+
+  #fireFailed(error: unknown): void {
+    this.#failures++;
+    this.#logger?.error("automatic flush failed; the writes stay pending and will be retried", {
+      error,
+      failures: this.#failures,
+    });
+    this.schedule();
   }
 }

@@ -1,5 +1,7 @@
 // Runs the one store contract against both backends.
 import { MemoryStore, SqliteStore } from "../../src/store/mod.ts";
+import { PostgresStore } from "../../src/store/postgres_store.ts";
+import { usePostgres } from "./_postgres_server.ts";
 import { storeContract, type TestBackend } from "./contract.ts";
 
 storeContract("MemoryStore", (clock) => {
@@ -22,6 +24,22 @@ storeContract("SqliteStore", async (clock) => {
       await harness.store.close();
       await Deno.remove(dir, { recursive: true });
     },
+  };
+  return harness;
+});
+
+const pg = usePostgres();
+storeContract("PostgresStore", async (clock) => {
+  const url = await pg.freshDatabase();
+  const open = () => PostgresStore.open(url, { clock: clock.read, flushDelayMs: 50 });
+  const harness = {
+    store: await open() as TestBackend,
+    async reopen() {
+      await harness.store.close();
+      harness.store = await open();
+      return harness.store;
+    },
+    dispose: () => harness.store.close(),
   };
   return harness;
 });
