@@ -27,7 +27,7 @@ import { type Device, MemoryStore } from "../../src/store/mod.ts";
 import { baileysAddressToSignal, importBaileysAuthState } from "../../src/store/import_baileys.ts";
 import { signalContext } from "./fixtures.ts";
 import { deadline, newClient, pairByQr, startServer } from "../e2e/helpers.ts";
-import { messageText } from "../../src/client/messaging/builders.ts";
+import { messageText } from "../../src/features/message_builders.ts";
 
 const quiet = {
   level: "silent",

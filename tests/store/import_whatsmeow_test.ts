@@ -6,7 +6,7 @@
 // continues on the existing Signal sessions.
 import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals } from "../_assert.ts";
-import { messageText } from "../../src/client/messaging/builders.ts";
+import { messageText } from "../../src/features/message_builders.ts";
 import { MemoryStore, SqliteStore } from "../../src/store/mod.ts";
 import { importWhatsmeowStore, whatsmeowAddressToSignal } from "../../src/store/import_whatsmeow.ts";
 import { deadline, newClient, pairByQr, startServer } from "../e2e/helpers.ts";
