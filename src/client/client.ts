@@ -18,6 +18,7 @@ import {
   textMessage,
   type TextOptions,
 } from "../features/message_builders.ts";
+import { Polls } from "../features/polls/polls.ts";
 import { type MarkReadOptions, Receipts } from "../features/receipts.ts";
 import type { SendOptions, SendResult } from "../features/send_options.ts";
 import { createLogger, type Logger } from "../logger.ts";
@@ -117,6 +118,7 @@ export const DEFAULT_TIMINGS: ClientTimings = {
 export class Client implements AsyncDisposable {
   readonly #rt: ClientRuntime;
   readonly #receipts: Receipts;
+  readonly #polls: Polls;
   #groups: Groups | undefined;
   #chats: Chats | undefined;
 
@@ -134,6 +136,8 @@ export class Client implements AsyncDisposable {
       groupInfo: (group) => this.groups.metadata(group),
     }, device);
     this.#receipts = new Receipts(this.#rt.featureContext("Receipt"));
+    // Built now: every message with a secret must be seen, whether or not the user ever touches polls.
+    this.#polls = new Polls(this.#rt.featureContext("Polls"));
     INTERNALS.set(this, this.#rt);
   }
 
@@ -169,6 +173,11 @@ export class Client implements AsyncDisposable {
   /** Groups: metadata (cached) and administration. */
   get groups(): Groups {
     return this.#groups ??= new Groups(this.#rt.featureContext("Groups"));
+  }
+
+  /** Polls and event invitations: create, vote, respond; votes arrive as `pollVote` events. */
+  get polls(): Polls {
+    return this.#polls;
   }
 
   /** Chats: per-chat settings such as the disappearing-messages timer. */

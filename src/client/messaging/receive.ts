@@ -77,6 +77,8 @@ export interface ReceiveContext {
   identityChanged(address: string): void;
   /** Called after each processed message that came from the offline queue. */
   onOfflineMessage(): void;
+  /** Runs the features' message observers (never throws). */
+  observe(event: MessageEvent): Promise<void>;
 }
 
 /** True when a message carries nothing but protocol plumbing (a sender key distribution). */
@@ -250,7 +252,9 @@ export class Receiver {
       this.#log.error(`a protocol message handler failed for ${event.info.id}`, { error: e });
       this.#ctx.core.emit("error", { error: e, context: `protocol message ${event.info.id}` });
     }
-    if (forUser) await this.#ctx.core.emitAndWait("message", event);
+    if (!forUser) return;
+    await this.#ctx.observe(event);
+    await this.#ctx.core.emitAndWait("message", event);
   }
 
   async #complete(key: string): Promise<void> {

@@ -50,6 +50,7 @@ export function messageStanzaType(message: Message): string {
   ) {
     return "poll";
   }
+  if (message.eventMessage) return "event";
   if (mediaTypeOf(message)) return "media";
   return "text";
 }
@@ -68,7 +69,10 @@ export function mediaTypeOf(message: Message): string {
   return "";
 }
 
-/** The `edit` stanza attribute: `1` for an edit, `7` for a sender revoke, `8` for an admin revoke. */
+/**
+ * The `edit` stanza attribute: `1` for an edit, `2` for a pin in chat, `7` for a sender revoke, `8` for an
+ * admin revoke.
+ */
 export function editAttribute(message: Message, own: Jid): string | undefined {
   const pm = message.protocolMessage;
   if (pm?.type === ProtocolMessageType.MESSAGE_EDIT) return "1";
@@ -77,6 +81,7 @@ export function editAttribute(message: Message, own: Jid): string | undefined {
     return participant && Jid.tryParse(participant)?.user !== own.user && !pm.key?.fromMe ? "8" : "7";
   }
   if (message.editedMessage) return "1";
+  if (message.pinInChatMessage) return "2";
   return undefined;
 }
 
@@ -205,7 +210,10 @@ function encAttributesFor(message: Message, forOwnDevices: boolean): Record<stri
   const attrs: Record<string, string> = {};
   const media = mediaTypeOf(message);
   if (media && forOwnDevices) attrs.mediatype = media;
-  if (message.reactionMessage || message.pollUpdateMessage || editAttributeIsSet(message)) {
+  if (
+    message.reactionMessage || message.pollUpdateMessage || message.pinInChatMessage ||
+    message.encEventResponseMessage || editAttributeIsSet(message)
+  ) {
     attrs["decrypt-fail"] = "hide";
   }
   return attrs;
