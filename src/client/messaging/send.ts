@@ -16,6 +16,7 @@ import { Jid, type Node, type NodeInput } from "../../binary/mod.ts";
 import { randomBytes } from "../../crypto/mod.ts";
 import { ConnectionError, SendError } from "../../features/errors.ts";
 import type { GroupInfo } from "../../features/groups/parse.ts";
+import { newsletterMessageNode } from "../../features/newsletters/stanzas.ts";
 import type { SendOptions, SendResult } from "../../features/send_options.ts";
 import { ADVSignedDeviceIdentity, Message, ProtocolMessageType } from "../../proto/mod.ts";
 import {
@@ -242,16 +243,13 @@ function checkDestination(to: Jid): void {
   if (to.isStatusBroadcast()) {
     throw new SendError("not_supported", "posting to status@broadcast is not supported yet");
   }
-  if (to.isNewsletter()) {
-    throw new SendError("not_supported", `sending to newsletters (${to}) is not supported yet`);
-  }
   if (to.isBroadcast()) {
     throw new SendError("not_supported", `sending to broadcast lists (${to}) is not supported`);
   }
   if (!to.isGroup() && !to.isPn() && !to.isLid()) {
     throw new SendError(
       "not_supported",
-      `cannot send to ${to}: expected a user (@s.whatsapp.net, @lid) or a group (@g.us)`,
+      `cannot send to ${to}: expected a user (@s.whatsapp.net, @lid), a group (@g.us) or a newsletter`,
     );
   }
 }
@@ -264,6 +262,7 @@ export async function sendMessage(
   options: SendOptions = {},
 ): Promise<SendResult> {
   const me = own(ctx.core);
+  if (to.isNewsletter()) return await sendNewsletterMessage(ctx, to, message, options, me);
   checkDestination(to);
   const id = options.id ?? generateMessageId();
   const plaintext = Message.encode(message);
@@ -333,12 +332,33 @@ export async function sendMessage(
     if (identity) content.push(identity);
   }
   if (options.extraNodes) content.push(...options.extraNodes);
+  const ack = await sendAndWaitForAck(ctx, { tag: "message", attrs, content }, id, options);
+  if (to.isGroup() && skdmDevices.length) {
+    await ctx.core.store.addSkdmRecipients(to.toString(), skdmDevices.map((d) => d.toString()));
+  }
+  await ctx.core.store.storeSentMessage(to.toNonAd().toString(), id, plaintext);
+  const t = Number(ack.attrs.t);
+  return {
+    id,
+    timestamp: Number.isFinite(t) && t > 0 ? new Date(t * 1000) : new Date(),
+    chat: to,
+    key: { remoteJid: to.toString(), fromMe: true, id },
+  };
+}
+
+/** Sends a `<message>` stanza and waits for its ack; an ack with an `error` is a `server_refused`. */
+async function sendAndWaitForAck(
+  ctx: SendContext,
+  node: NodeInput,
+  id: string,
+  options: SendOptions,
+): Promise<Node> {
   // Registered before sending so a fast ack cannot be missed; cancelled if the stanza never leaves.
   const unsent = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, unsent.signal]) : unsent.signal;
   const ackWait = ctx.waitForAck(id, options.timeoutMs ?? ctx.core.timings.iqTimeoutMs, signal);
   try {
-    await ctx.core.sendNode({ tag: "message", attrs, content });
+    await ctx.core.sendNode(node);
   } catch (e) {
     unsent.abort(e);
     // The waiter now rejects too; the caller gets the send failure itself (not connected, usually).
@@ -353,15 +373,36 @@ export async function sendMessage(
       Number(ack.attrs.error) || 0,
     );
   }
-  if (to.isGroup() && skdmDevices.length) {
-    await ctx.core.store.addSkdmRecipients(to.toString(), skdmDevices.map((d) => d.toString()));
-  }
-  await ctx.core.store.storeSentMessage(to.toNonAd().toString(), id, plaintext);
+  return ack;
+}
+
+/**
+ * Posts to a newsletter: newsletters are not end-to-end encrypted, so the stanza carries the plain
+ * encoded message in `<plaintext>` (reference/protocol-facts-features.md 6.3). The ack names the post's
+ * `server_id`.
+ */
+async function sendNewsletterMessage(
+  ctx: SendContext,
+  to: Jid,
+  message: Message,
+  options: SendOptions,
+  me: { pn: Jid },
+): Promise<SendResult> {
+  const id = options.id ?? generateMessageId();
+  const node = newsletterMessageNode(to.toNonAd(), id, message, {
+    type: messageStanzaType(message),
+    mediaType: mediaTypeOf(message) || undefined,
+    edit: editAttribute(message, me.pn),
+  });
+  if (options.extraNodes) (node.content as NodeInput[]).push(...options.extraNodes);
+  const ack = await sendAndWaitForAck(ctx, node, id, options);
   const t = Number(ack.attrs.t);
+  const serverId = Number(ack.attrs.server_id);
   return {
     id,
     timestamp: Number.isFinite(t) && t > 0 ? new Date(t * 1000) : new Date(),
     chat: to,
     key: { remoteJid: to.toString(), fromMe: true, id },
+    serverId: Number.isSafeInteger(serverId) && serverId > 0 ? serverId : undefined,
   };
 }
