@@ -2,7 +2,22 @@ import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { type Client, clientInternals } from "../../src/client/client.ts";
 import { randomBytes } from "../../src/crypto/mod.ts";
 import { InputError } from "../../src/features/errors.ts";
-import { messageKey } from "../../src/features/message_builders.ts";
+import { contactMessage, messageKey } from "../../src/features/message_builders.ts";
+import {
+  forwardMessage,
+  getContacts,
+  getEvent,
+  getForwarded,
+  getKeepInChat,
+  getLinkPreview,
+  getLocation,
+  getPin,
+  keepInChatMessage,
+  linkPreviewMessage,
+  liveLocationMessage,
+  pinMessage,
+} from "../../src/features/message_kinds.ts";
+import { buttonReplyMessage, getButtonReply } from "../../src/features/message_kinds_replies.ts";
 import type { MessageEvent } from "../../src/features/message_info.ts";
 import { encryptPollVote, pollOptionHash } from "../../src/features/polls/crypto.ts";
 import { pollVoteMessage } from "../../src/features/polls/messages.ts";
@@ -207,4 +222,78 @@ Deno.test("message observers: every received secret is stored before the message
     e.info.id,
   );
   assertEquals(underLid?.toHex(), secret.toHex());
+});
+
+Deno.test("an event invitation by the bot: the phone answers, the bot gets the decrypted response", async () => {
+  await using wa = await startServer();
+  const phone = wa.phone("15550300041");
+  const primary = await phone.client();
+  await using bot = await newClient(wa);
+  await pairByQr(bot, wa.phone("15550300095"));
+  const got = nextMessage(primary, (e) => e.message.eventMessage !== undefined);
+  const sent = await bot.polls.createEvent(phone.jid.toNonAd(), {
+    name: "Launch",
+    start: new Date("2030-01-01T10:00:00Z"),
+  });
+  const invitation = await got;
+  assertEquals(invitation.info.type, "event");
+  assertEquals(getEvent(invitation.message)?.name, "Launch");
+  const answered = bot.waitFor("eventResponse", { signal: deadline() });
+  await primary.polls.respondToEvent(bot.jid!.toNonAd(), messageKey(invitation.info), "going", {
+    extraGuestCount: 1,
+  });
+  const r = await answered;
+  assertEquals([r.response, r.extraGuestCount, r.event.id, r.event.fromMe], ["going", 1, sent.id, true]);
+  assertEquals(r.responder.toString(), phone.jid.toNonAd().toString());
+});
+
+Deno.test("the other message kinds travel end to end and read back on the other side", async () => {
+  await using wa = await startServer();
+  const phone = wa.phone("15550300051");
+  const primary = await phone.client();
+  await using bot = await newClient(wa);
+  await pairByQr(bot, wa.phone("15550300094"));
+  const to = phone.jid.toNonAd();
+  const first = await bot.sendText(to, "pin me");
+  const kinds: [string, Parameters<Client["sendMessage"]>[1], (e: MessageEvent) => void][] = [
+    ["pin", pinMessage(first.key, { durationSeconds: 86_400 }), (e) => {
+      assertEquals(e.info.edit, "pinned");
+      assertEquals([getPin(e.message)?.pinned, getPin(e.message)?.key.id], [true, first.id]);
+    }],
+    ["keep", keepInChatMessage(first.key), (e) => assertEquals(getKeepInChat(e.message)?.kept, true)],
+    [
+      "forward",
+      forwardMessage({ conversation: "fwd" }),
+      (e) => assertEquals(getForwarded(e.message).score, 1),
+    ],
+    [
+      "preview",
+      linkPreviewMessage("see https://deno.com", { url: "https://deno.com", title: "Deno" }),
+      (e) => assertEquals(getLinkPreview(e.message)?.title, "Deno"),
+    ],
+    ["live", liveLocationMessage({ latitude: 1, longitude: 2, sequenceNumber: 1 }), (e) => {
+      assertEquals(getLocation(e.message)?.live, true);
+      assertEquals(e.info.mediaType, "livelocation");
+    }],
+    [
+      "contacts",
+      contactMessage({ displayName: "A", vcard: "A" }, { displayName: "B", vcard: "B" }),
+      (e) => assertEquals(getContacts(e.message)?.length, 2),
+    ],
+    [
+      "reply",
+      buttonReplyMessage({ kind: "buttons", id: "ok", text: "OK" }),
+      (e) => assertEquals(getButtonReply(e.message)?.id, "ok"),
+    ],
+  ];
+  for (const [name, message, check] of kinds) {
+    const got = nextMessage(
+      primary,
+      (e) => e.info.source.sender.user === bot.jid!.user && e.info.id !== first.id,
+    );
+    const sent = await bot.sendMessage(to, message);
+    const e = await got;
+    assertEquals(e.info.id, sent.id, name);
+    check(e);
+  }
 });
