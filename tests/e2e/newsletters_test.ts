@@ -1,7 +1,9 @@
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
+import { Jid } from "../../src/binary/mod.ts";
 import { SendError } from "../../src/features/errors.ts";
 import { messageText } from "../../src/features/message_builders.ts";
 import { MexError } from "../../src/features/mex.ts";
+import { Message } from "../../src/proto/mod.ts";
 import { newsletterRegistry } from "../../src/testing/mod.ts";
 import { deadline, newClient, pairByQr, startServer } from "./helpers.ts";
 
@@ -139,4 +141,45 @@ Deno.test("a follower that was offline gets the newsletter's posts at its next l
   const e = await got;
   assertEquals(messageText(e.message), "while you were away");
   assertEquals(e.info.offline, true);
+});
+
+Deno.test("newsletter stanzas from the network: a redelivered post is handed over once, a broken one is undecryptable without a retry", async () => {
+  await using wa = await startServer();
+  await using bot = await newClient(wa);
+  await pairByQr(bot, wa.phone("15550400096"));
+  const nl = Jid.newsletter("120363000000000777");
+  const post = (id: string, content: Uint8Array) => ({
+    tag: "message",
+    attrs: { from: nl, id, server_id: "500", t: String(Math.floor(Date.now() / 1000)), type: "text" },
+    content: [{ tag: "plaintext", attrs: {}, content }],
+  });
+  let delivered = 0;
+  bot.on("message", (e) => void (e.info.id === "NL1" && delivered++));
+  const acked = (id: string) =>
+    wa.waitForStanza((n) => n.tag === "ack" && n.attrs.id === id && n.attrs.class === "message", {
+      signal: deadline(),
+    });
+  const first = acked("NL1");
+  wa.delivery.deliver(bot.jid!, post("NL1", Message.encode({ conversation: "once" })));
+  await first;
+  const again = acked("NL1");
+  wa.delivery.deliver(bot.jid!, post("NL1", Message.encode({ conversation: "once" })));
+  await again;
+  assertEquals(delivered, 1);
+
+  let retried = false;
+  const offRetry = wa.onStanza((n) =>
+    void (n.tag === "receipt" && n.attrs.type === "retry" && (retried = true))
+  );
+  const broken = bot.waitFor("undecryptableMessage", {
+    filter: (e) => e.info.id === "NL2",
+    signal: deadline(),
+  });
+  const brokenAck = acked("NL2");
+  wa.delivery.deliver(bot.jid!, post("NL2", new Uint8Array([0xff, 0xff, 0xff])));
+  const e = await broken;
+  await brokenAck;
+  offRetry();
+  assertEquals([e.error.code, e.retryCount], ["bad_plaintext", 0]);
+  assert(!retried, "no retry receipt for a newsletter message");
 });
