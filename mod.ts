@@ -119,6 +119,36 @@ export {
   unwrapMessage,
   vcard,
 } from "./src/features/message_builders.ts";
+export {
+  contextInfoOf,
+  type EventInfo,
+  forwardMessage,
+  FREQUENTLY_FORWARDED_SCORE,
+  getContacts,
+  getEvent,
+  getForwarded,
+  getKeepInChat,
+  getLinkPreview,
+  getLocation,
+  getPin,
+  keepInChatMessage,
+  type LinkPreview,
+  linkPreviewMessage,
+  type LiveLocationInput,
+  liveLocationMessage,
+  type LocationInfo,
+  PIN_DURATIONS,
+  type PinInfo,
+  pinMessage,
+  withContextInfo,
+} from "./src/features/message_kinds.ts";
+export {
+  type ButtonReply,
+  type ButtonReplyInput,
+  type ButtonReplyKind,
+  buttonReplyMessage,
+  getButtonReply,
+} from "./src/features/message_kinds_replies.ts";
 export type { MarkReadOptions, ReceiptEvent, ReceiptEvents, ReceiptKind } from "./src/features/receipts.ts";
 export { DISAPPEARING_TIMERS, disappearingTimerMessage } from "./src/features/disappearing.ts";
 export { toJid } from "./src/features/jid_input.ts";
@@ -129,6 +159,51 @@ export { type GroupInfo, type GroupMember } from "./src/features/groups/parse.ts
 export type { GroupEvents, Groups } from "./src/features/groups/groups.ts";
 export type { ChatEvents, Chats } from "./src/features/chats.ts";
 export type { InfoQuery, IqSpec } from "./src/features/iq.ts";
+export type {
+  EventResponseEvent,
+  PollEvents,
+  Polls,
+  PollVoteEvent,
+  SentPoll,
+} from "./src/features/polls/polls.ts";
+export {
+  type EventInput,
+  type PollInput,
+  readPollCreation,
+  readPollResultSnapshot,
+} from "./src/features/polls/messages.ts";
+export type { PollDefinition, PollOptionResult, PollResults } from "./src/features/polls/tally.ts";
+export { type EventResponseKind, pollOptionHash } from "./src/features/polls/crypto.ts";
+export type {
+  NewsletterCreateInput,
+  NewsletterEvents,
+  NewsletterJoinEvent,
+  NewsletterLeaveEvent,
+  NewsletterLiveUpdateEvent,
+  NewsletterMuteChangeEvent,
+  Newsletters,
+} from "./src/features/newsletters/newsletters.ts";
+export type {
+  NewsletterMessage,
+  NewsletterMetadata,
+  NewsletterRole,
+} from "./src/features/newsletters/parse.ts";
+export {
+  DEFAULT_NEWSLETTER_QUERY_IDS,
+  type NewsletterOperation,
+  type NewsletterQueryIds,
+} from "./src/features/newsletters/query_ids.ts";
+export type { CallEvent, CallEvents, CallInfo, CallKind, Calls } from "./src/features/calls.ts";
+export {
+  type Mex,
+  MexError,
+  type MexErrorExtensions,
+  type MexEvents,
+  type MexExecuteOptions,
+  type MexGraphQLError,
+  type MexResponse,
+  mexSpec,
+} from "./src/features/mex.ts";
 
 // Stores.
 export {

@@ -18,6 +18,10 @@ import {
   textMessage,
   type TextOptions,
 } from "../features/message_builders.ts";
+import { Calls } from "../features/calls.ts";
+import { Mex } from "../features/mex.ts";
+import { Newsletters } from "../features/newsletters/newsletters.ts";
+import { Polls } from "../features/polls/polls.ts";
 import { type MarkReadOptions, Receipts } from "../features/receipts.ts";
 import type { SendOptions, SendResult } from "../features/send_options.ts";
 import { createLogger, type Logger } from "../logger.ts";
@@ -126,6 +130,10 @@ export const DEFAULT_TIMINGS: ClientTimings = {
 export class Client implements AsyncDisposable {
   readonly #rt: ClientRuntime;
   readonly #receipts: Receipts;
+  readonly #polls: Polls;
+  readonly #newsletters: Newsletters;
+  readonly #calls: Calls;
+  #mex: Mex | undefined;
   #groups: Groups | undefined;
   #chats: Chats | undefined;
 
@@ -144,6 +152,11 @@ export class Client implements AsyncDisposable {
       groupInfo: (group) => this.groups.metadata(group),
     }, device);
     this.#receipts = new Receipts(this.#rt.featureContext("Receipt"));
+    // Built now: every message with a secret must be seen, whether or not the user ever touches polls.
+    this.#polls = new Polls(this.#rt.featureContext("Polls"));
+    // Built now too: their notifications (newsletter, mex, call) must be read from the first login on.
+    this.#newsletters = new Newsletters(this.#rt.featureContext("Newsletters"));
+    this.#calls = new Calls(this.#rt.featureContext("Calls"));
     INTERNALS.set(this, this.#rt);
   }
 
@@ -179,6 +192,26 @@ export class Client implements AsyncDisposable {
   /** Groups: metadata (cached) and administration. */
   get groups(): Groups {
     return this.#groups ??= new Groups(this.#rt.featureContext("Groups"));
+  }
+
+  /** Polls and event invitations: create, vote, respond; votes arrive as `pollVote` events. */
+  get polls(): Polls {
+    return this.#polls;
+  }
+
+  /** Newsletters (channels): create, follow, post, react, read; posts arrive as `message` events. */
+  get newsletters(): Newsletters {
+    return this.#newsletters;
+  }
+
+  /** Calls: incoming offers as `call` events, `reject`. */
+  get calls(): Calls {
+    return this.#calls;
+  }
+
+  /** MEX: WhatsApp's GraphQL requests (`execute(queryId, variables)`). */
+  get mex(): Mex {
+    return this.#mex ??= new Mex(this.#rt.featureContext("Mex"));
   }
 
   /** Chats: per-chat settings such as the disappearing-messages timer. */

@@ -8,6 +8,9 @@
 import type { Jid, Node } from "../binary/mod.ts";
 import type { ChatEvents } from "../features/chats.ts";
 import type { GroupEvents } from "../features/groups/groups.ts";
+import type { CallEvents } from "../features/calls.ts";
+import type { NewsletterEvents } from "../features/newsletters/newsletters.ts";
+import type { PollEvents } from "../features/polls/polls.ts";
 import type { MessageEvent } from "../features/message_info.ts";
 import type { ReceiptEvents } from "../features/receipts.ts";
 import type { IdentityChangeEvent } from "./messaging/messaging.ts";
@@ -158,7 +161,8 @@ export interface ErrorEvent {
  * Every event the client emits, by name: the client's own (connection, pairing, messages) and each
  * feature's (`receipt`, group and presence events, ...).
  */
-export interface ClientEvents extends ReceiptEvents, GroupEvents, ChatEvents {
+export interface ClientEvents
+  extends ReceiptEvents, GroupEvents, ChatEvents, PollEvents, NewsletterEvents, CallEvents {
   /** A handler or background task failed; the client carries on. */
   error: ErrorEvent;
   /** Logged in and ready. */

@@ -161,6 +161,7 @@ export class ClientRuntime {
       sendMessage: (to, message, options) => this.messaging.sendMessage(to, message, options),
       onStanza: (filter, handler) => this.router.on(filter, handler),
       onProtocolMessage: (kind, handler) => this.messaging.protocol.on(kind, handler),
+      onMessage: (observer) => this.messaging.observe(observer),
       onLogin: (handler) => {
         this.#loginHandlers.add(handler);
         return () => void this.#loginHandlers.delete(handler);

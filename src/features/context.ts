@@ -51,6 +51,13 @@ export type ProtocolMessageHandler = (
 ) => void | Promise<void>;
 
 /**
+ * Observes a decrypted message meant for the user, before the `message` event fires. The receive path
+ * awaits it; one that throws is logged and reported as an `error` event, and the message is delivered
+ * anyway.
+ */
+export type MessageObserver = (event: MessageEvent) => void | Promise<void>;
+
+/**
  * What a feature sees of the client. `E` is the feature's own event map: `emit` only accepts its events.
  *
  * @example
@@ -93,6 +100,12 @@ export interface FeatureContext<E = Record<never, never>> {
    * and never reach the user's `message` event.
    */
   onProtocolMessage(kind: ProtocolMessageKind, handler: ProtocolMessageHandler): () => void;
+  /**
+   * Observes every decrypted message meant for the user (not plumbing protocol messages), in chat order,
+   * after the protocol dispatch and before the `message` event, which waits for it. Messages handed to
+   * the handlers again after a restart are observed again. Returns the unsubscribe function.
+   */
+  onMessage(observer: MessageObserver): () => void;
   /** Called after every login (a fresh connection is ready); returns the unsubscribe function. */
   onLogin(handler: () => void | Promise<void>): () => void;
   /**

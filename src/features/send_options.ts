@@ -32,4 +32,6 @@ export interface SendResult {
    * `client.sendReaction(chat, sent.key, "👍")`.
    */
   key: MessageKey;
+  /** For a newsletter post: the server's id of it (what reactions and views name). */
+  serverId?: number;
 }

@@ -39,6 +39,13 @@ export {
 export { ACK_LOG_SIZE } from "./server_receipts.ts";
 export { LOW_PREKEY_COUNT } from "./server_prekeys.ts";
 export { VirtualPhone } from "./virtual_phone.ts";
+export { type CallOutcome, placeCall, type PlaceCallOptions, type PlacedCall } from "./server_calls.ts";
+export {
+  NewsletterRegistry,
+  newsletterRegistry,
+  type ServerNewsletter,
+  type ServerPost,
+} from "./server_newsletters.ts";
 export type { PairedDevice, PhonePairOptions } from "./server_pairing.ts";
 export { type Account, AccountRegistry, type ServerDevice, type ServerSignedPreKey } from "./accounts.ts";
 export { PRIMARY_PREKEY_COUNT, type PrimaryKeys } from "./primary_device.ts";

@@ -7,8 +7,14 @@
 
 import { startupFeature } from "./server_startup.ts";
 import type { ServerFeature } from "./server_feature.ts";
+import { callsFeature } from "./server_calls.ts";
+import { createMexFeature } from "./server_mex.ts";
+import { NEWSLETTER_MEX_OPERATIONS, newsletterFeature } from "./server_newsletters.ts";
 
 /** Every feature's server side. */
 export const SERVER_FEATURES: readonly ServerFeature[] = [
   startupFeature,
+  createMexFeature([...NEWSLETTER_MEX_OPERATIONS]),
+  newsletterFeature,
+  callsFeature,
 ];

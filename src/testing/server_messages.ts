@@ -40,6 +40,7 @@ import type { RoutedStanza } from "./delivery.ts";
 import type { FakeWhatsApp } from "./fake_whatsapp.ts";
 import { isMember, type ServerGroup } from "./groups.ts";
 import type { ServerConnection } from "./server_connection.ts";
+import { handleNewsletterMessage } from "./server_newsletters.ts";
 import { cloneNode, deviceAddress, parseJidAttr, unixNow } from "./stanza_util.ts";
 
 /** Attributes of the original that are copied to every delivered copy. */
@@ -138,6 +139,7 @@ export function handleClientMessage(wa: FakeWhatsApp, conn: ServerConnection, no
   if (!senderFound) return ack({ error: "401" });
   if (!id || !to) return ack({ error: "400" });
   if (wa.faults.messageAckError !== undefined) return ack({ error: String(wa.faults.messageAckError) });
+  if (to.isNewsletter()) return handleNewsletterMessage(wa, conn, node);
   const sender: Sender = { account: senderFound.account, deviceId: senderFound.device.id };
   const t = unixNow();
   const result = to.isGroup() ? routeGroup(wa, node, sender, to, t) : routeDirect(wa, node, sender, to, t);

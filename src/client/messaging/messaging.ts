@@ -7,10 +7,11 @@
  */
 
 import { Jid, type Node } from "../../binary/mod.ts";
+import type { MessageObserver } from "../../features/context.ts";
 import type { DecryptError } from "../../features/errors.ts";
 import { SendError } from "../../features/errors.ts";
 import type { GroupInfo } from "../../features/groups/parse.ts";
-import { type MessageInfo, parseMessageSource } from "../../features/message_info.ts";
+import { type MessageEvent, type MessageInfo, parseMessageSource } from "../../features/message_info.ts";
 import type { SendOptions, SendResult } from "../../features/send_options.ts";
 import type { Message } from "../../proto/mod.ts";
 import { KeyedMutex, type SignalContext, type SignalStore } from "../../signal/mod.ts";
@@ -52,6 +53,7 @@ export class Messaging {
   // Ack waiters by message id, oldest first: two sends with one id each get their own ack.
   readonly #acks = new Map<string, PromiseWithResolvers<Node>[]>();
   readonly #send: SendContext;
+  readonly #observers = new Set<MessageObserver>();
   #started: Promise<number> | undefined;
 
   /** Creates the subsystem and registers its stanza handlers. */
@@ -88,6 +90,7 @@ export class Messaging {
       sendRetryReceipt: (node, info, error) => this.#sendRetryReceipt(node, info, error),
       identityChanged,
       onOfflineMessage: () => this.#offline.onMessage(),
+      observe: (event) => this.#observe(event),
     });
     core.on({ tag: "message" }, (node) => this.#receiver.handle(node));
     core.on({ tag: "receipt", type: "retry" }, (node) => this.#onRetryReceipt(node));
@@ -110,6 +113,25 @@ export class Messaging {
    */
   start(): Promise<number> {
     return this.#started ??= this.#receiver.replayInbox();
+  }
+
+  /** Registers a message observer (see `FeatureContext.onMessage`); returns the unsubscribe function. */
+  observe(observer: MessageObserver): () => void {
+    this.#observers.add(observer);
+    return () => void this.#observers.delete(observer);
+  }
+
+  async #observe(event: MessageEvent): Promise<void> {
+    for (const observer of [...this.#observers]) {
+      try {
+        await observer(event);
+      } catch (error) {
+        this.#core.log.child("Client/Recv").error(`a message observer failed for ${event.info.id}`, {
+          error,
+        });
+        this.#core.emit("error", { error, context: `observing message ${event.info.id}` });
+      }
+    }
   }
 
   /** Sends a message (see `Client.sendMessage`). */

@@ -77,6 +77,8 @@ export interface ReceiveContext {
   identityChanged(address: string): void;
   /** Called after each processed message that came from the offline queue. */
   onOfflineMessage(): void;
+  /** Runs the features' message observers (never throws). */
+  observe(event: MessageEvent): Promise<void>;
 }
 
 /** True when a message carries nothing but protocol plumbing (a sender key distribution). */
@@ -191,6 +193,7 @@ export class Receiver {
         return;
       }
       const children = Array.isArray(node.content) ? node.content : [];
+      if (info.source.chat.isNewsletter()) return await this.#processPlaintext(children, info, key);
       const encs = children.filter((c) => c.tag === "enc");
       if (!encs.length) {
         const unavailable = children.some((c) => c.tag === "unavailable");
@@ -241,6 +244,51 @@ export class Receiver {
     }
   }
 
+  /**
+   * A newsletter post: not end-to-end encrypted, its `<plaintext>` is the encoded `Message` itself (no
+   * padding). It goes through the durable inbox like any message; no delivery receipt is sent (the ack
+   * is enough) and nothing is asked again when it does not decode.
+   */
+  async #processPlaintext(children: Node[], info: MessageInfo, key: string): Promise<void> {
+    const core = this.#ctx.core;
+    const plaintext = children.find((c) => c.tag === "plaintext")?.content;
+    let message: Message | undefined;
+    let error: DecryptError | undefined;
+    if (!(plaintext instanceof Uint8Array)) {
+      error = new DecryptError("no_content", `newsletter message ${info.id} has no <plaintext>`);
+    } else {
+      try {
+        message = Message.decode(plaintext);
+      } catch (e) {
+        error = new DecryptError("bad_plaintext", `newsletter message ${info.id} is not a valid Message`, {
+          cause: e,
+        });
+      }
+    }
+    if (!message) {
+      this.#log.warn(error!.message);
+      await core.emitAndWait("undecryptableMessage", {
+        info,
+        error: error!,
+        isUnavailable: false,
+        decryptFailMode: "show",
+        retryCount: 0,
+      });
+      return;
+    }
+    const event: MessageEvent = { message, info };
+    await core.store.commitIncoming({
+      key,
+      chat: info.source.chat.toString(),
+      payload: encodeIncoming(event),
+    }, {});
+    this.#pending.add(key);
+    await this.#deliver(event);
+    await this.#complete(key);
+    this.#seen.set(key, true);
+    await core.store.flush();
+  }
+
   /** Hands a message to the protocol dispatch and, unless it was plumbing, to the `message` listeners. */
   async #deliver(event: MessageEvent): Promise<void> {
     let forUser = true;
@@ -250,7 +298,9 @@ export class Receiver {
       this.#log.error(`a protocol message handler failed for ${event.info.id}`, { error: e });
       this.#ctx.core.emit("error", { error: e, context: `protocol message ${event.info.id}` });
     }
-    if (forUser) await this.#ctx.core.emitAndWait("message", event);
+    if (!forUser) return;
+    await this.#ctx.observe(event);
+    await this.#ctx.core.emitAndWait("message", event);
   }
 
   async #complete(key: string): Promise<void> {

@@ -16,6 +16,7 @@ import { Jid, type Node, type NodeInput } from "../../binary/mod.ts";
 import { randomBytes } from "../../crypto/mod.ts";
 import { ConnectionError, SendError } from "../../features/errors.ts";
 import type { GroupInfo } from "../../features/groups/parse.ts";
+import { newsletterMessageNode } from "../../features/newsletters/stanzas.ts";
 import type { SendOptions, SendResult } from "../../features/send_options.ts";
 import { ADVSignedDeviceIdentity, Message, ProtocolMessageType } from "../../proto/mod.ts";
 import {
@@ -50,6 +51,7 @@ export function messageStanzaType(message: Message): string {
   ) {
     return "poll";
   }
+  if (message.eventMessage) return "event";
   if (mediaTypeOf(message)) return "media";
   return "text";
 }
@@ -68,7 +70,10 @@ export function mediaTypeOf(message: Message): string {
   return "";
 }
 
-/** The `edit` stanza attribute: `1` for an edit, `7` for a sender revoke, `8` for an admin revoke. */
+/**
+ * The `edit` stanza attribute: `1` for an edit, `2` for a pin in chat, `7` for a sender revoke, `8` for an
+ * admin revoke.
+ */
 export function editAttribute(message: Message, own: Jid): string | undefined {
   const pm = message.protocolMessage;
   if (pm?.type === ProtocolMessageType.MESSAGE_EDIT) return "1";
@@ -77,6 +82,7 @@ export function editAttribute(message: Message, own: Jid): string | undefined {
     return participant && Jid.tryParse(participant)?.user !== own.user && !pm.key?.fromMe ? "8" : "7";
   }
   if (message.editedMessage) return "1";
+  if (message.pinInChatMessage) return "2";
   return undefined;
 }
 
@@ -205,7 +211,10 @@ function encAttributesFor(message: Message, forOwnDevices: boolean): Record<stri
   const attrs: Record<string, string> = {};
   const media = mediaTypeOf(message);
   if (media && forOwnDevices) attrs.mediatype = media;
-  if (message.reactionMessage || message.pollUpdateMessage || editAttributeIsSet(message)) {
+  if (
+    message.reactionMessage || message.pollUpdateMessage || message.pinInChatMessage ||
+    message.encEventResponseMessage || editAttributeIsSet(message)
+  ) {
     attrs["decrypt-fail"] = "hide";
   }
   return attrs;
@@ -234,16 +243,13 @@ function checkDestination(to: Jid): void {
   if (to.isStatusBroadcast()) {
     throw new SendError("not_supported", "posting to status@broadcast is not supported yet");
   }
-  if (to.isNewsletter()) {
-    throw new SendError("not_supported", `sending to newsletters (${to}) is not supported yet`);
-  }
   if (to.isBroadcast()) {
     throw new SendError("not_supported", `sending to broadcast lists (${to}) is not supported`);
   }
   if (!to.isGroup() && !to.isPn() && !to.isLid()) {
     throw new SendError(
       "not_supported",
-      `cannot send to ${to}: expected a user (@s.whatsapp.net, @lid) or a group (@g.us)`,
+      `cannot send to ${to}: expected a user (@s.whatsapp.net, @lid), a group (@g.us) or a newsletter`,
     );
   }
 }
@@ -256,6 +262,7 @@ export async function sendMessage(
   options: SendOptions = {},
 ): Promise<SendResult> {
   const me = own(ctx.core);
+  if (to.isNewsletter()) return await sendNewsletterMessage(ctx, to, message, options, me);
   checkDestination(to);
   const id = options.id ?? generateMessageId();
   const plaintext = Message.encode(message);
@@ -325,12 +332,33 @@ export async function sendMessage(
     if (identity) content.push(identity);
   }
   if (options.extraNodes) content.push(...options.extraNodes);
+  const ack = await sendAndWaitForAck(ctx, { tag: "message", attrs, content }, id, options);
+  if (to.isGroup() && skdmDevices.length) {
+    await ctx.core.store.addSkdmRecipients(to.toString(), skdmDevices.map((d) => d.toString()));
+  }
+  await ctx.core.store.storeSentMessage(to.toNonAd().toString(), id, plaintext);
+  const t = Number(ack.attrs.t);
+  return {
+    id,
+    timestamp: Number.isFinite(t) && t > 0 ? new Date(t * 1000) : new Date(),
+    chat: to,
+    key: { remoteJid: to.toString(), fromMe: true, id },
+  };
+}
+
+/** Sends a `<message>` stanza and waits for its ack; an ack with an `error` is a `server_refused`. */
+async function sendAndWaitForAck(
+  ctx: SendContext,
+  node: NodeInput,
+  id: string,
+  options: SendOptions,
+): Promise<Node> {
   // Registered before sending so a fast ack cannot be missed; cancelled if the stanza never leaves.
   const unsent = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, unsent.signal]) : unsent.signal;
   const ackWait = ctx.waitForAck(id, options.timeoutMs ?? ctx.core.timings.iqTimeoutMs, signal);
   try {
-    await ctx.core.sendNode({ tag: "message", attrs, content });
+    await ctx.core.sendNode(node);
   } catch (e) {
     unsent.abort(e);
     // The waiter now rejects too; the caller gets the send failure itself (not connected, usually).
@@ -345,15 +373,36 @@ export async function sendMessage(
       Number(ack.attrs.error) || 0,
     );
   }
-  if (to.isGroup() && skdmDevices.length) {
-    await ctx.core.store.addSkdmRecipients(to.toString(), skdmDevices.map((d) => d.toString()));
-  }
-  await ctx.core.store.storeSentMessage(to.toNonAd().toString(), id, plaintext);
+  return ack;
+}
+
+/**
+ * Posts to a newsletter: newsletters are not end-to-end encrypted, so the stanza carries the plain
+ * encoded message in `<plaintext>` (reference/protocol-facts-features.md 6.3). The ack names the post's
+ * `server_id`.
+ */
+async function sendNewsletterMessage(
+  ctx: SendContext,
+  to: Jid,
+  message: Message,
+  options: SendOptions,
+  me: { pn: Jid },
+): Promise<SendResult> {
+  const id = options.id ?? generateMessageId();
+  const node = newsletterMessageNode(to.toNonAd(), id, message, {
+    type: messageStanzaType(message),
+    mediaType: mediaTypeOf(message) || undefined,
+    edit: editAttribute(message, me.pn),
+  });
+  if (options.extraNodes) (node.content as NodeInput[]).push(...options.extraNodes);
+  const ack = await sendAndWaitForAck(ctx, node, id, options);
   const t = Number(ack.attrs.t);
+  const serverId = Number(ack.attrs.server_id);
   return {
     id,
     timestamp: Number.isFinite(t) && t > 0 ? new Date(t * 1000) : new Date(),
     chat: to,
     key: { remoteJid: to.toString(), fromMe: true, id },
+    serverId: Number.isSafeInteger(serverId) && serverId > 0 ? serverId : undefined,
   };
 }
