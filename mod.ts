@@ -208,14 +208,29 @@ export {
 // Stores.
 export {
   type Backend,
+  type BaileysImportReport,
+  type CopyOptions,
+  type CopyReport,
+  copyStore,
   type Device,
+  importBaileysAuthState,
+  importWhatsmeowStore,
+  listPostgresDevices,
   MemoryStore,
   type MemoryStoreOptions,
+  type PostgresConnection,
+  type PostgresDeviceSummary,
+  PostgresStore,
+  type PostgresStoreOptions,
+  type PostgresSynchronousCommit,
   SqliteStore,
   type SqliteStoreOptions,
   type SqliteSynchronous,
   StoreError,
   type StoreErrorKind,
+  type StoreLocation,
+  type WhatsmeowImportOptions,
+  type WhatsmeowImportReport,
 } from "./src/store/mod.ts";
 
 // Logging.

@@ -297,13 +297,13 @@ Deno.test("retry receipts to strangers are budgeted per sender and in total; eac
   assert((await store.loadPreKey(nextPreKeyBefore + 25)) === undefined, "no prekey rows beyond the budget");
 });
 
-Deno.test("sending to status, newsletters and bare numbers says what is wrong", async () => {
+Deno.test("sending to broadcast lists and bare numbers says what is wrong; @c.us is normalised", async () => {
   await using wa = await startServer();
   await using bot = await newClient(wa);
   await pairByQr(bot, wa.phone("15551000799"));
-  const newsletter = await bot.sendText("120363000000000000@newsletter", "hi").catch((e) => e);
-  assertInstanceOf(newsletter, SendError);
-  assertEquals(newsletter.code, "not_supported");
+  const list = await bot.sendText("1700000000@broadcast", "hi").catch((e) => e);
+  assertInstanceOf(list, SendError);
+  assertEquals(list.code, "not_supported");
   const bare = await bot.sendText("15551234567", "hi").catch((e) => e);
   assertEquals(bare.code, "invalid_jid");
   assert(bare.message.includes("15551234567@s.whatsapp.net"), bare.message);
