@@ -45,7 +45,16 @@ function spawnBot(wa: FakeWhatsApp, db: string, log: string) {
         if (until(line)) return;
         continue;
       }
-      const { value, done } = await lines.read();
+      const aborted = Promise.withResolvers<never>();
+      const onAbort = () => aborted.reject(signal.reason);
+      signal.addEventListener("abort", onAbort, { once: true });
+      let chunk;
+      try {
+        chunk = await Promise.race([lines.read(), aborted.promise]);
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+      }
+      const { value, done } = chunk;
       if (done) throw new Error("the bot exited");
       buffered += value;
     }
@@ -53,7 +62,11 @@ function spawnBot(wa: FakeWhatsApp, db: string, log: string) {
   return {
     read,
     async kill() {
-      child.kill("SIGKILL");
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already gone
+      }
       await child.status;
       await lines.cancel().catch(() => {});
     },
@@ -95,6 +108,7 @@ async function crashRun(killAfter: number) {
     await child.kill();
     await sending;
     child = spawnBot(wa, db, logPath);
+    await using _stop = { [Symbol.asyncDispose]: () => child.kill() };
     const expected = new Set(
       senders.flatMap((_, i) => Array.from({ length: PER_SENDER }, (_, n) => `m ${i} ${n}`)),
     );
