@@ -5,10 +5,12 @@
  * @module
  */
 
+import { mediaFeature } from "./server_media.ts";
 import { startupFeature } from "./server_startup.ts";
 import type { ServerFeature } from "./server_feature.ts";
 
 /** Every feature's server side. */
 export const SERVER_FEATURES: readonly ServerFeature[] = [
   startupFeature,
+  mediaFeature,
 ];
