@@ -10,6 +10,7 @@
  */
 
 import type { IqSpec } from "../iq.ts";
+import { MediaError } from "./errors.ts";
 import { type MediaConn, mediaConnExpiresAt, parseMediaConn } from "./media_conn.ts";
 
 /**
@@ -78,7 +79,7 @@ export class MediaConnCache {
 
   /**
    * A fresh answer: the cached one, or a new query shared by every caller waiting for it. A caller's
-   * `signal` stops its own wait, not the query others share.
+   * `signal` stops its own wait (with {@link MediaError} `aborted`), not the query others share.
    */
   get(signal?: AbortSignal): Promise<MediaConn> {
     const cached = this.current;
@@ -100,9 +101,11 @@ export class MediaConnCache {
 }
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  const abortError = () =>
+    new MediaError("aborted", "the media operation was aborted", { cause: signal.reason });
+  if (signal.aborted) return Promise.reject(abortError());
   const { promise: aborted, reject } = Promise.withResolvers<never>();
-  const onAbort = () => reject(signal.reason);
+  const onAbort = () => reject(abortError());
   signal.addEventListener("abort", onAbort, { once: true });
   return Promise.race([promise, aborted]).finally(() => signal.removeEventListener("abort", onAbort));
 }

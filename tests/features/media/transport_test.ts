@@ -15,7 +15,7 @@ import {
   uploadEncrypted,
 } from "../../../src/features/media/mod.ts";
 import { MediaServer } from "../../../src/testing/media_server.ts";
-import { assertMediaRejects, collect, pseudoRandom } from "./helpers.ts";
+import { assertMediaRejects, pseudoRandom } from "./helpers.ts";
 
 Deno.test("download URLs carry whatsmeow's query after the direct path's own", () => {
   // whatsmeow download.go: directPath + "&hash=" + b64url(encSHA256) + "&mms-type=" + type + "&__wa-mms=".
