@@ -441,9 +441,11 @@ export class Media {
       );
     }
     const messageId = key.id!;
+    // Registered before the request goes out, so a fast answer is not missed; dropped if it cannot go out.
+    const unsent = new AbortController();
     const answer = this.#waiters.wait(messageId, {
       timeoutMs: options.retryTimeoutMs ?? MEDIA_RETRY_TIMEOUT_MS,
-      signal: options.signal,
+      signal: options.signal ? AbortSignal.any([options.signal, unsent.signal]) : unsent.signal,
     });
     try {
       await this.#ctx.sendNode(buildMediaRetryReceipt(ref.mediaKey!, own.toNonAd(), {
@@ -454,6 +456,7 @@ export class Media {
       }));
     } catch (error) {
       answer.catch(() => {});
+      unsent.abort();
       throw error;
     }
     const notice = await answer;
