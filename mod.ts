@@ -158,6 +158,40 @@ export { generateMessageId } from "./src/client/mod.ts";
 export { type GroupInfo, type GroupMember } from "./src/features/groups/parse.ts";
 export type { GroupEvents, Groups } from "./src/features/groups/groups.ts";
 export type { ChatEvents, Chats } from "./src/features/chats.ts";
+export type {
+  DownloadTo,
+  Media,
+  MediaDownloadOptions,
+  MediaEvents,
+  MediaUploadOptions,
+  SendMediaOptions,
+  UploadSource,
+} from "./src/features/media/media.ts";
+export {
+  type Downloadable,
+  hasMedia,
+  type KeyedMessage,
+  mediaKindOf,
+  mediaMessage,
+  type MediaMessageOptions,
+  MESSAGE_MEDIA_KINDS,
+  type MessageMediaKind,
+  quotedMessageOf,
+  type UploadedMedia,
+} from "./src/features/media/messages.ts";
+export { MediaError, type MediaErrorCode, type MediaErrorOptions } from "./src/features/media/errors.ts";
+export type { MediaKind } from "./src/features/media/media_type.ts";
+export type { MediaRef } from "./src/features/media/media_ref.ts";
+export type { MediaConn, MediaHost } from "./src/features/media/media_conn.ts";
+export type { MediaHttpClient, MediaHttpRequest } from "./src/features/media/http.ts";
+export type { MediaFile, MediaSource } from "./src/features/media/media_stream.ts";
+export {
+  decryptMediaRetryNotification,
+  type MediaRetryCiphertext,
+  type MediaRetryErrorCode,
+  type MediaRetryNotice,
+  type MediaRetryResult,
+} from "./src/features/media/retry_crypto.ts";
 export type { InfoQuery, IqSpec } from "./src/features/iq.ts";
 export type {
   EventResponseEvent,

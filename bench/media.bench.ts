@@ -6,7 +6,9 @@
 // - "raw WebCrypto AES-256-CBC + HMAC-SHA256": one WebCrypto call over the whole input plus node's HMAC,
 //   the primitive the streams use (see src/features/media/cbc_batch.ts).
 // Upload and download of 64 MiB go through FakeWhatsApp's media server over HTTPS on loopback; their
-// baseline is a plain HTTPS POST/GET of the same bytes to the same server, without media crypto.
+// baseline is a plain HTTPS POST/GET of the same bytes to the same server, without media crypto. The
+// "client API" groups do the same through a logged-in Client (`client.media.upload` / `download`: the
+// media_conn token, the per-client HTTP client, encryption and every check) against FakeWhatsApp.
 // Run: deno bench --allow-all bench/media.bench.ts
 import { createCipheriv, createDecipheriv, createHash, createHmac } from "node:crypto";
 import {
@@ -23,6 +25,7 @@ import {
   uploadEncrypted,
 } from "../src/features/media/mod.ts";
 import { MediaServer } from "../src/testing/media_server.ts";
+import { FakeWhatsApp } from "../src/testing/mod.ts";
 
 const CHUNK = 64 * 1024;
 const MiB = 1024 * 1024;
@@ -243,7 +246,67 @@ Deno.bench(
   },
 );
 
+// --- the same through the client API, against FakeWhatsApp ---
+
+const wa = await FakeWhatsApp.start();
+// The phone's own device 0 is a logged-in Client that trusts the media server's certificate.
+const client = await wa.phone("15550990001").client();
+const waHttp = createFetchHttpClient({ caCerts: [wa.mediaCaCert], http2: false });
+const uploadedByClient = await client.media.upload(transferPlain, "video", { keepForReupload: false });
+const waToken = mediaToken(uploadedByClient.fileEncSha256);
+
+Deno.bench(
+  "plain HTTPS POST of 64 MiB to FakeWhatsApp (no media crypto)",
+  { group: "client API upload 64 MiB", baseline: true, ...TRANSFER_RUNS },
+  async () => {
+    const response = await waHttp.request({
+      method: "POST",
+      url: `https://${wa.media.hosts[0]}/mms/video/${waToken}?auth=${wa.media.issueAuth()}&token=${waToken}`,
+      body: upload.open(),
+    });
+    const { direct_path } = await response.json();
+    await wa.media.remove(direct_path);
+  },
+);
+Deno.bench(
+  'client.media.upload(bytes, "video") 64 MiB',
+  { group: "client API upload 64 MiB", ...TRANSFER_RUNS },
+  async () => {
+    const result = await client.media.upload(transferPlain, "video", { mediaKey, keepForReupload: false });
+    await wa.media.remove(result.directPath);
+  },
+);
+
+Deno.bench(
+  "plain HTTPS GET of 64 MiB from FakeWhatsApp (no media crypto)",
+  { group: "client API download 64 MiB", baseline: true, ...TRANSFER_RUNS },
+  async () => {
+    const response = await waHttp.request({
+      method: "GET",
+      url: `https://${wa.media.hosts[0]}${uploadedByClient.directPath}`,
+    });
+    for await (const _ of response.body!) { /* drain */ }
+  },
+);
+Deno.bench(
+  'client.media.download(ref, { to: "stream" }) 64 MiB (verified)',
+  { group: "client API download 64 MiB", ...TRANSFER_RUNS },
+  async () => {
+    const stream = await client.media.download(uploadedByClient, { to: "stream" });
+    for await (const _ of stream) { /* drain */ }
+  },
+);
+Deno.bench(
+  "client.media.download(ref) 64 MiB into memory (verified)",
+  { group: "client API download 64 MiB", ...TRANSFER_RUNS },
+  async () => {
+    await client.media.download(uploadedByClient);
+  },
+);
+
 globalThis.addEventListener("unload", () => {
   http.close();
+  waHttp.close();
   media.stop();
+  wa.stop();
 });

@@ -3,14 +3,16 @@
  * and a virtual phone, runs a bot on a SQLite file in a temporary directory, shows the pairing QR code
  * in the terminal, lets the phone scan it, and prints what happens: pairing, the 515 restart, login.
  * Then a friend's phone sends the bot "ping" and the bot answers "pong", first in a 1:1 chat, then in a
- * group; the friend's phone prints the decrypted replies. Every message is end-to-end encrypted with the
- * Signal protocol, on every side.
+ * group; the friend's phone prints the decrypted replies. Last, the friend sends the bot a picture (a PNG
+ * made in code): the bot downloads it from FakeWhatsApp's HTTPS media server, checks it, and answers with a
+ * picture of its own, which the friend downloads. Every message is end-to-end encrypted with the Signal
+ * protocol, on every side; every picture is encrypted with its own media key.
  *
  * Run: deno task demo
  */
 
-import { Bot, createLogger, messageText, renderQr, SqliteStore } from "../mod.ts";
-import { FakeWhatsApp } from "../src/testing/mod.ts";
+import { Bot, createLogger, hasMedia, messageText, renderQr, SqliteStore } from "../mod.ts";
+import { FakeWhatsApp, samplePng } from "../src/testing/mod.ts";
 
 const started = performance.now();
 const say = (what: string) => console.log(`[${((performance.now() - started) / 1000).toFixed(3)}s] ${what}`);
@@ -26,6 +28,7 @@ const bot = await Bot.builder()
   .withStore(store)
   .withUrl(wa.url)
   .withTrustedRoot(wa.rootPublicKey)
+  .withCaCerts([wa.mediaCaCert]) // media goes over HTTPS to FakeWhatsApp's media server, verified
   .withPushName("wadeno demo bot")
   .withLogger(createLogger({ filter: Deno.env.get("WADENO_LOG") ?? "off" }))
   .on("pairingQrCode", async ({ code, timeoutMs }) => {
@@ -44,8 +47,22 @@ const bot = await Bot.builder()
     ({ reason, willReconnect }) => say(`disconnected: ${reason}${willReconnect ? " (reconnecting)" : ""}`),
   )
   .on("connected", ({ jid, lid }) => say(`connected: logged in as ${jid} / ${lid}`))
-  // The bot itself: answer "ping" with "pong" wherever it came from.
-  .on("message", async ({ message, info }, client) => {
+  // The bot itself: answer "ping" with "pong" wherever it came from, and a picture with a picture.
+  .on("message", async (event, client) => {
+    const { message, info } = event;
+    if (hasMedia(message)) {
+      const bytes = await client.media.download(event);
+      const image = message.imageMessage;
+      say(
+        `bot got a ${image?.width}x${image?.height} ${image?.mimetype} (${bytes.length} bytes, ` +
+          `"${image?.caption}") from ${info.source.sender}; answering with a picture`,
+      );
+      await client.media.sendImage(info.source.chat, samplePng(96, 64, [200, 40, 40]), {
+        caption: "pong, in pictures",
+        replyTo: event,
+      });
+      return;
+    }
     const text = messageText(message);
     say(`bot got "${text}" from ${info.source.sender} in ${info.source.chat}`);
     if (text === "ping") await client.sendText(info.source.chat, "pong", { replyTo: { info, message } });
@@ -92,6 +109,23 @@ try {
     `friend: decrypted "${
       messageText(got.message)
     }" from ${got.info.source.sender} in ${got.info.source.chat}`,
+  );
+
+  // A picture each way, through the media server.
+  const picture = samplePng(128, 80);
+  const answer = handset.waitFor("message", {
+    filter: (e) =>
+      e.message.imageMessage !== undefined && e.info.source.chat.toString() === botUser.toString(),
+    signal: AbortSignal.timeout(15_000),
+  });
+  say(`friend: sending the bot a 128x80 PNG (${picture.length} bytes)`);
+  await handset.media.sendImage(botUser, picture, { caption: "ping" });
+  const back = await answer;
+  const bytes = await handset.media.download(back);
+  const image = back.message.imageMessage!;
+  say(
+    `friend: downloaded the bot's ${image.width}x${image.height} ${image.mimetype} "${image.caption}" ` +
+      `(${bytes.length} bytes, sha256 verified) from ${wa.media.hosts[0]}`,
   );
 } catch (e) {
   console.error("demo failed:", e);

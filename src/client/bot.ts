@@ -112,6 +112,12 @@ export class BotBuilder {
     return this;
   }
 
+  /** Extra CA certificates (PEM) to trust for HTTPS media (FakeWhatsApp's `wa.mediaCaCert`, a corporate CA). */
+  withCaCerts(caCerts: string[]): this {
+    this.#options.caCerts = [...caCerts];
+    return this;
+  }
+
   /** Pins the announced WhatsApp Web version. */
   withVersion(version: WaVersion): this {
     this.#options.version = version;

@@ -11,6 +11,10 @@ import { Chats } from "../features/chats.ts";
 import type { IqSpec } from "../features/iq.ts";
 import { toJid } from "../features/jid_input.ts";
 import { Groups } from "../features/groups/groups.ts";
+import type { MediaHttpClient } from "../features/media/http.ts";
+import { Media, type SendMediaOptions, type UploadSource } from "../features/media/media.ts";
+import { MediaHttp } from "../features/media/media_http.ts";
+import type { MessageMediaKind } from "../features/media/messages.ts";
 import {
   editMessage,
   reactionMessage,
@@ -35,6 +39,7 @@ import type { PairCodeOptions } from "./pairing.ts";
 import { buildDeviceProps, DEFAULT_WA_VERSION, type DevicePropsOptions, type WaVersion } from "./payload.ts";
 import { ensureSignedPreKeyStored } from "./prekeys.ts";
 import { DEFAULT_MAX_IN_FLIGHT } from "./router.ts";
+import { httpClientOptions } from "./net/http_client.ts";
 import { ClientRuntime } from "./runtime.ts";
 import { tcpWebSocketTransport, type TransportFactory } from "./transport.ts";
 
@@ -55,6 +60,13 @@ export interface ClientOptions {
   proxy?: string | URL;
   /** Extra CA certificates (PEM) to trust for TLS (FakeWhatsApp's media server in tests, a corporate CA). */
   caCerts?: string[];
+  /**
+   * The HTTP client for media transfers instead of the one built from `proxy` and `caCerts`: a
+   * `MediaHttpClient` (one `request` method over web `Request`/`Response` shapes) or a `Deno.HttpClient`
+   * from `Deno.createHttpClient`. The caller keeps ownership and closes it; wadeno closes only the client it
+   * built itself, when the client disconnects.
+   */
+  httpClient?: MediaHttpClient | Deno.HttpClient;
   /**
    * The Noise certificate root the server's chain must chain to. Defaults to WhatsApp's published root;
    * pass `FakeWhatsApp.rootPublicKey` in tests. The chain is always verified.
@@ -134,6 +146,7 @@ export class Client implements AsyncDisposable {
   readonly #newsletters: Newsletters;
   readonly #calls: Calls;
   #mex: Mex | undefined;
+  readonly #media: Media;
   #groups: Groups | undefined;
   #chats: Chats | undefined;
 
@@ -157,6 +170,14 @@ export class Client implements AsyncDisposable {
     // Built now too: their notifications (newsletter, mex, call) must be read from the first login on.
     this.#newsletters = new Newsletters(this.#rt.featureContext("Newsletters"));
     this.#calls = new Calls(this.#rt.featureContext("Calls"));
+    // Built at once: a phone must see media retry requests before anyone touches `client.media`.
+    this.#media = new Media(
+      this.#rt.featureContext("Media"),
+      new MediaHttp({
+        httpClient: options.httpClient,
+        create: () => httpClientOptions({ proxy: options.proxy, caCerts: options.caCerts }),
+      }),
+    );
     INTERNALS.set(this, this.#rt);
   }
 
@@ -212,6 +233,11 @@ export class Client implements AsyncDisposable {
   /** MEX: WhatsApp's GraphQL requests (`execute(queryId, variables)`). */
   get mex(): Mex {
     return this.#mex ??= new Mex(this.#rt.featureContext("Mex"));
+  }
+
+  /** Media: upload, download (with media retry), and sending images, videos, voice notes, documents... */
+  get media(): Media {
+    return this.#media;
   }
 
   /** Chats: per-chat settings such as the disappearing-messages timer. */
@@ -346,16 +372,24 @@ export class Client implements AsyncDisposable {
    * Closes the connection and stops reconnecting. Messages already received get up to 2 s to finish
    * (handlers, store, ack). Resolves when everything has stopped.
    */
-  disconnect(): Promise<void> {
-    return this.#rt.disconnect();
+  async disconnect(): Promise<void> {
+    try {
+      await this.#rt.disconnect();
+    } finally {
+      this.#media.close();
+    }
   }
 
   /**
    * Unlinks this device from the account (tells the server when connected), forgets its keys and
    * sessions, and disconnects. The next `connect()` pairs a new device.
    */
-  logout(): Promise<void> {
-    return this.#rt.logout();
+  async logout(): Promise<void> {
+    try {
+      await this.#rt.logout();
+    } finally {
+      this.#media.close();
+    }
   }
 
   /**
@@ -439,6 +473,25 @@ export class Client implements AsyncDisposable {
     options: TextOptions & SendOptions = {},
   ): Promise<SendResult> {
     return await this.sendMessage(to, textMessage(text, options), options);
+  }
+
+  /**
+   * Uploads media and sends it: `kind` is `image`, `video`, `gif`, `ptv`, `audio`, `ptt` (voice note),
+   * `document` or `sticker`; `source` is bytes, `{ path }`, a stream, or a function returning a fresh
+   * source. The same as `client.media.send`, which has one method per kind (`sendImage`, ...).
+   *
+   * @example
+   * ```ts ignore
+   * await client.sendMedia(chat, "image", await Deno.readFile("cat.jpg"), { caption: "a cat" });
+   * ```
+   */
+  sendMedia(
+    to: Jid | string,
+    kind: MessageMediaKind,
+    source: UploadSource,
+    options?: SendMediaOptions,
+  ): Promise<SendResult> {
+    return this.#media.send(to, kind, source, options);
   }
 
   /**

@@ -11,6 +11,7 @@ import type { GroupEvents } from "../features/groups/groups.ts";
 import type { CallEvents } from "../features/calls.ts";
 import type { NewsletterEvents } from "../features/newsletters/newsletters.ts";
 import type { PollEvents } from "../features/polls/polls.ts";
+import type { MediaEvents } from "../features/media/media.ts";
 import type { MessageEvent } from "../features/message_info.ts";
 import type { ReceiptEvents } from "../features/receipts.ts";
 import type { IdentityChangeEvent } from "./messaging/messaging.ts";
@@ -162,7 +163,7 @@ export interface ErrorEvent {
  * feature's (`receipt`, group and presence events, ...).
  */
 export interface ClientEvents
-  extends ReceiptEvents, GroupEvents, ChatEvents, PollEvents, NewsletterEvents, CallEvents {
+  extends ReceiptEvents, GroupEvents, ChatEvents, PollEvents, NewsletterEvents, CallEvents, MediaEvents {
   /** A handler or background task failed; the client carries on. */
   error: ErrorEvent;
   /** Logged in and ready. */

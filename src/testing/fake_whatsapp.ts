@@ -31,6 +31,8 @@ import { handleServerIq } from "./server_iq.ts";
 import { handleClientMessage } from "./server_messages.ts";
 import { ServerPairing } from "./server_pairing.ts";
 import { handleClientAck, handleClientReceipt } from "./server_receipts.ts";
+import { MediaServer, type MediaServerOptions } from "./media_server.ts";
+import { handleMediaRetryReceipt, trackMessageSenders } from "./server_media.ts";
 import { announceDeviceChange } from "./server_devices.ts";
 import { SERVER_FEATURES } from "./server_features.ts";
 import { VirtualPhone } from "./virtual_phone.ts";
@@ -49,6 +51,8 @@ export interface FakeWhatsAppOptions {
    * silent unless the `WADENO_LOG` environment variable is set.
    */
   clientLogger?: Logger;
+  /** Options of the HTTPS media server started with this server (`wa.media`). */
+  media?: MediaServerOptions;
 }
 
 /**
@@ -87,6 +91,7 @@ export class FakeWhatsApp implements AsyncDisposable {
   readonly #certChain: Uint8Array;
   readonly #abort = new AbortController();
   #server: Deno.HttpServer<Deno.NetAddr> | undefined;
+  #media: MediaServer | undefined;
   #nextConnId = 1;
   readonly #connections = new Set<ServerConnection>();
   readonly #byDevice = new Map<string, ServerConnection>();
@@ -104,12 +109,14 @@ export class FakeWhatsApp implements AsyncDisposable {
     this.pairing = new ServerPairing(this);
   }
 
-  /** Starts a server on 127.0.0.1 (a free port unless one is given). */
-  static start(options: FakeWhatsAppOptions = {}): Promise<FakeWhatsApp> {
+  /** Starts a server on 127.0.0.1 (a free port unless one is given), with its HTTPS media server. */
+  static async start(options: FakeWhatsAppOptions = {}): Promise<FakeWhatsApp> {
     const wa = new FakeWhatsApp(
       options.logger ?? createLogger({ filter: "off", sink: () => {} }),
       options.clientLogger ?? virtualClientLogger(),
     );
+    wa.#media = await MediaServer.start(options.media);
+    trackMessageSenders(wa);
     const { promise, resolve } = Promise.withResolvers<void>();
     wa.#server = Deno.serve({
       hostname: "127.0.0.1",
@@ -117,7 +124,21 @@ export class FakeWhatsApp implements AsyncDisposable {
       signal: wa.#abort.signal,
       onListen: () => resolve(),
     }, (req) => wa.#accept(req));
-    return promise.then(() => wa);
+    await promise;
+    return wa;
+  }
+
+  /** The HTTPS media server (the CDN uploads go to and downloads come from), on 127.0.0.1. */
+  get media(): MediaServer {
+    return this.#media!;
+  }
+
+  /**
+   * The media server's CA certificate (PEM): clients trust it through their HTTP client, never by turning
+   * verification off (`Client.create({ ..., caCerts: [wa.mediaCaCert] })`).
+   */
+  get mediaCaCert(): string {
+    return this.media.caCert;
   }
 
   /** The WebSocket URL clients connect to (`ws://127.0.0.1:<port>/ws/chat`). */
@@ -361,6 +382,7 @@ export class FakeWhatsApp implements AsyncDisposable {
       case "message":
         return handleClientMessage(this, conn, node);
       case "receipt":
+        if (handleMediaRetryReceipt(this, conn, node)) return;
         return handleClientReceipt(this, conn, node);
       case "ack":
         return handleClientAck(this, conn, node);
@@ -462,6 +484,7 @@ export class FakeWhatsApp implements AsyncDisposable {
     this.#abort.abort();
     await this.#server?.finished;
     await Promise.allSettled([...this.#pending]);
+    await this.#media?.stop();
   }
 
   /** {@linkcode FakeWhatsApp.stop} for `await using`. */

@@ -107,6 +107,12 @@ export interface MediaServerOptions {
   tls?: TlsCertificate;
   /** Clock in ms, for expiry tests; `Date.now` by default. */
   now?: () => number;
+  /**
+   * The host name announced in `media_conn` and upload answers (the listeners always bind 127.0.0.1);
+   * default `127.0.0.1`. A name only a test proxy resolves (`media.test`) proves transfers went through
+   * it. Added to the generated certificate.
+   */
+  hostname?: string;
 }
 
 /** What the server holds about one blob. */
@@ -224,6 +230,7 @@ export class MediaServer implements AsyncDisposable {
   readonly #memoryThreshold: number;
   readonly #authTtl: number;
   readonly #now: () => number;
+  readonly #hostname: string;
   #dir: string | undefined;
   #stopped = false;
 
@@ -234,11 +241,13 @@ export class MediaServer implements AsyncDisposable {
     this.#memoryThreshold = options.memoryThreshold ?? 1024 * 1024;
     this.#authTtl = options.authTtlSeconds ?? 21_600;
     this.#now = options.now ?? Date.now;
+    this.#hostname = options.hostname ?? "127.0.0.1";
   }
 
   /** Opens the listeners on 127.0.0.1, each on a free port. */
   static async start(options: MediaServerOptions = {}): Promise<MediaServer> {
-    const server = new MediaServer(options.tls ?? await generateTlsCertificate(), options);
+    const dnsNames = options.hostname === undefined ? undefined : [options.hostname];
+    const server = new MediaServer(options.tls ?? await generateTlsCertificate({ dnsNames }), options);
     const count = Math.max(1, options.hosts ?? 1);
     for (let i = 0; i < count; i++) {
       const http: Deno.HttpServer<Deno.NetAddr> = Deno.serve({
@@ -250,12 +259,12 @@ export class MediaServer implements AsyncDisposable {
         onError: () => new Response("internal error", { status: 500 }),
       }, (request): Promise<Response> => server.#handle(request, http.addr));
       server.#servers.push(http);
-      server.#hosts.push(`127.0.0.1:${http.addr.port}`);
+      server.#hosts.push(`${server.#hostname}:${http.addr.port}`);
     }
     return server;
   }
 
-  /** The host names clients use (`127.0.0.1:<port>`), one per listener, in order. */
+  /** The host names clients use (`127.0.0.1:<port>` by default), one per listener, in order. */
   get hosts(): readonly string[] {
     return this.#hosts;
   }
@@ -326,6 +335,30 @@ export class MediaServer implements AsyncDisposable {
     return true;
   }
 
+  /**
+   * Flips the bits of one byte of a held blob (`offset` from the start, or from the end when negative:
+   * `-1` is the last byte of the MAC), as a tampering CDN or a bit flip in transit would. Returns false
+   * when no such blob or byte exists. The blob's recorded SHA-256 is left as it was uploaded.
+   */
+  async corrupt(directPath: string, offset: number, mask = 0xff): Promise<boolean> {
+    const blob = this.#blobs.get(pathnameOf(directPath));
+    if (blob === undefined) return false;
+    const at = offset < 0 ? blob.size + offset : offset;
+    if (!Number.isInteger(at) || at < 0 || at >= blob.size) return false;
+    if (blob.memory !== undefined) {
+      blob.memory[at] ^= mask;
+      return true;
+    }
+    using file = await Deno.open(blob.file!, { read: true, write: true });
+    const byte = new Uint8Array(1);
+    await file.seek(at, Deno.SeekMode.Start);
+    await file.read(byte);
+    byte[0] ^= mask;
+    await file.seek(at, Deno.SeekMode.Start);
+    await writeAll(file, byte);
+    return true;
+  }
+
   /** Makes listener `host` answer every request with `status` (a down host); `undefined` heals it. */
   failHost(host: string, status: number | undefined = 503): void {
     if (status === undefined) this.#refused.delete(host);
@@ -378,7 +411,7 @@ export class MediaServer implements AsyncDisposable {
   }
 
   async #handle(request: Request, addr: Deno.NetAddr): Promise<Response> {
-    const host = `127.0.0.1:${addr.port}`;
+    const host = `${this.#hostname}:${addr.port}`;
     const injected = this.#refused.get(host);
     if (injected !== undefined) {
       await request.body?.cancel();

@@ -36,6 +36,17 @@ export {
   type GroupRole,
   type ServerGroup,
 } from "./groups.ts";
+export {
+  buildMediaConnNode,
+  type MediaBlobInfo,
+  type MediaConnHostInfo,
+  type MediaConnInfo,
+  MediaServer,
+  type MediaServerOptions,
+  type MediaServerStats,
+} from "./media_server.ts";
+export type { TlsCertificate } from "./tls_cert.ts";
+export { sampleMedia, samplePng } from "./media_samples.ts";
 export { ACK_LOG_SIZE } from "./server_receipts.ts";
 export { LOW_PREKEY_COUNT } from "./server_prekeys.ts";
 export { VirtualPhone } from "./virtual_phone.ts";

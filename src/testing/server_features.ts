@@ -5,6 +5,7 @@
  * @module
  */
 
+import { mediaFeature } from "./server_media.ts";
 import { startupFeature } from "./server_startup.ts";
 import type { ServerFeature } from "./server_feature.ts";
 import { callsFeature } from "./server_calls.ts";
@@ -17,4 +18,5 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   createMexFeature([...NEWSLETTER_MEX_OPERATIONS]),
   newsletterFeature,
   callsFeature,
+  mediaFeature,
 ];

@@ -60,6 +60,7 @@ async function startClient(wa: FakeWhatsApp, store: MemoryStore, pushName: strin
     store,
     url: wa.url,
     trustedRoot: wa.rootPublicKey,
+    caCerts: [wa.mediaCaCert],
     logger: wa.clientLogger,
     pushName,
     // Reconnect within milliseconds after a fault dropped the socket, like the test clients do.

@@ -21,12 +21,13 @@ export const fastTimings: ClientOptions["timings"] = {
   backoffMs: (attempt) => Math.min(50 * attempt, 500),
 };
 
-/** A client pointed at `wa`. */
+/** A client pointed at `wa`, trusting its media server's certificate. */
 export async function newClient(wa: FakeWhatsApp, options: Partial<ClientOptions> = {}): Promise<Client> {
   return await Client.create({
     store: options.store ?? new MemoryStore(),
     url: wa.url,
     trustedRoot: wa.rootPublicKey,
+    caCerts: [wa.mediaCaCert],
     logger: testLogger(),
     timings: { ...fastTimings, ...options.timings },
     ...options,

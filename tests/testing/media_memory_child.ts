@@ -32,7 +32,8 @@ function procStatus(field: "VmHWM" | "VmRSS", fallback: number): number {
 }
 
 const job: Job = JSON.parse(await new Response(Deno.stdin.readable).text());
-using http = createFetchHttpClient({ caCerts: [job.caCert] });
+// HTTP/1.1, as the Client's media HTTP client (src/features/media/media_http.ts).
+using http = createFetchHttpClient({ caCerts: [job.caCert], http2: false });
 // A one-byte ranged request warms up TLS and fetch: what is resident then is the floor of any HTTPS
 // download in this runtime, before media code streams anything.
 const first = job.blobs[0];

@@ -5,9 +5,10 @@
 //
 // What is asserted is that memory does not grow with size: 4x more data raises the peak by under 16 MiB,
 // and the peak stays within 40 MiB of the child's warm floor (Deno + node:crypto + one TLS connection,
-// about 54 MiB here; measured peaks are 74-76 MiB after 64 MiB and 83 MiB after 256 MiB). An absolute
-// 64 MiB is below what this runtime needs for the download alone: a bare fetch of the same 256 MiB into a
-// reused buffer, with no media code at all, peaks at about 66 MiB.
+// about 54 MiB here; measured peaks are 71-73 MiB after 64 MiB and 80-83 MiB after 256 MiB, over HTTP/1.1
+// as the Client's media HTTP client speaks it; HTTP/2 adds about 2 MiB). An absolute 64 MiB is below what
+// this runtime needs for the download alone: a bare fetch of the same 256 MiB into a reused buffer, with no
+// media code at all, peaks at about 66 MiB.
 import assert from "node:assert/strict";
 import { createSha256 } from "../../src/crypto/mod.ts";
 import { encryptMediaStream, type MediaHashes } from "../../src/features/media/mod.ts";

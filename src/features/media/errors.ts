@@ -31,6 +31,9 @@
  * - `unsupported_type`: the media type has no key derivation (unencrypted) or no upload path.
  * - `bad_media_conn`: a `<media_conn>` answer lacks its `auth` or hosts.
  * - `bad_retry`: a media retry notification failed to decrypt, decode, or match its message.
+ * - `retry_failed`: the sender's phone answered a media retry request that it cannot re-upload the media
+ *   (not on the phone any more, the request did not decrypt, or another error); see `retryResult`.
+ * - `timeout`: no answer to a media retry request came before the deadline.
  * - `bad_input`: an argument is out of range (a negative limit, a missing path).
  */
 export type MediaErrorCode =
@@ -53,6 +56,8 @@ export type MediaErrorCode =
   | "unsupported_type"
   | "bad_media_conn"
   | "bad_retry"
+  | "retry_failed"
+  | "timeout"
   | "bad_input";
 
 /** Extra data a {@link MediaError} may carry. */
@@ -61,6 +66,8 @@ export interface MediaErrorOptions extends ErrorOptions {
   status?: number;
   /** The host that gave the answer. */
   host?: string;
+  /** Why the phone refused to re-upload (`retry_failed`): `not_found`, `decryption_error` or `general_error`. */
+  retryResult?: "not_found" | "decryption_error" | "general_error";
 }
 
 /**
@@ -87,6 +94,8 @@ export class MediaError extends Error {
   readonly status?: number;
   /** Host that answered, for transfer errors. */
   readonly host?: string;
+  /** Why the phone refused to re-upload, for `retry_failed`. */
+  readonly retryResult?: "not_found" | "decryption_error" | "general_error";
 
   /**
    * Creates the error; `name` is always "MediaError".
@@ -101,5 +110,6 @@ export class MediaError extends Error {
     this.code = code;
     if (options?.status !== undefined) this.status = options.status;
     if (options?.host !== undefined) this.host = options.host;
+    if (options?.retryResult !== undefined) this.retryResult = options.retryResult;
   }
 }
