@@ -9,6 +9,7 @@ import type { Jid, Node } from "../binary/mod.ts";
 import type { ChatEvents } from "../features/chats.ts";
 import type { GroupEvents } from "../features/groups/groups.ts";
 import type { MessageEvent } from "../features/message_info.ts";
+import type { PeopleEvents } from "../features/people.ts";
 import type { ReceiptEvents } from "../features/receipts.ts";
 import type { IdentityChangeEvent } from "./messaging/messaging.ts";
 import type { OfflineSyncCompletedEvent, OfflineSyncPreviewEvent } from "./messaging/offline.ts";
@@ -158,7 +159,7 @@ export interface ErrorEvent {
  * Every event the client emits, by name: the client's own (connection, pairing, messages) and each
  * feature's (`receipt`, group and presence events, ...).
  */
-export interface ClientEvents extends ReceiptEvents, GroupEvents, ChatEvents {
+export interface ClientEvents extends ReceiptEvents, GroupEvents, ChatEvents, PeopleEvents {
   /** A handler or background task failed; the client carries on. */
   error: ErrorEvent;
   /** Logged in and ready. */

@@ -5,10 +5,18 @@
  * @module
  */
 
+import { contactsFeature } from "./server_contacts.ts";
+import { presenceFeature } from "./server_presence.ts";
+import { privacyFeature } from "./server_privacy.ts";
+import { profileFeature } from "./server_profile.ts";
 import { startupFeature } from "./server_startup.ts";
 import type { ServerFeature } from "./server_feature.ts";
 
 /** Every feature's server side. */
 export const SERVER_FEATURES: readonly ServerFeature[] = [
   startupFeature,
+  contactsFeature,
+  presenceFeature,
+  privacyFeature,
+  profileFeature,
 ];
