@@ -9,7 +9,7 @@
  */
 
 import { contentString, getChild, getChildren, Jid, type Node, optAttrInt } from "../binary/mod.ts";
-import { InputError, IqError } from "./errors.ts";
+import { InputError } from "./errors.ts";
 import { badResponse, type IqSpec, requireChild } from "./iq.ts";
 import { parseUsyncStatus, type UsyncAbout, usyncSpec, usyncUserJid } from "./usync.ts";
 
@@ -91,11 +91,6 @@ export function profilePictureSpec(
     },
   };
   return spec;
-}
-
-/** True when a profile picture query failed because there is no picture (as opposed to hidden). */
-export function isNoPicture(error: unknown): boolean {
-  return error instanceof IqError && error.code === "server" && error.status === 404;
 }
 
 /**

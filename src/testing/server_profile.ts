@@ -20,7 +20,7 @@
  */
 
 import { contentBytes, contentString, getChild, Jid, type Node, type NodeInput } from "../binary/mod.ts";
-import { sha256 } from "../crypto/mod.ts";
+import { randomBytes, sha256 } from "../crypto/mod.ts";
 import type { Account } from "./accounts.ts";
 import { type FakeWhatsApp, iqError, iqResult } from "./fake_whatsapp.ts";
 import { isMember } from "./groups.ts";
@@ -43,8 +43,6 @@ export interface ServerPicture {
 export const MAX_PICTURE_BYTES = 2 * 1024 * 1024;
 /** Most characters of an about text. */
 export const MAX_ABOUT_LENGTH = 139;
-
-let pictureSerial = 0;
 
 function pictureKey(jid: Jid): string {
   return jid.toNonAd().toString();
@@ -127,13 +125,9 @@ function setPicture(
     owner = author;
   } else return iqError(node, 403, "forbidden");
   const key = pictureKey(owner);
-  const picture = jpeg
-    ? {
-      id: `${unixNow()}${String(++pictureSerial % 1000).padStart(3, "0")}`,
-      jpeg: jpeg.slice(),
-      t: unixNow(),
-    }
-    : undefined;
+  // Ids are decimal, as WhatsApp's are: the time plus random digits so that quick changes differ.
+  const serial = String(randomBytes(2).reduce((a, b) => a * 256 + b, 0) % 1000).padStart(3, "0");
+  const picture = jpeg ? { id: `${unixNow()}${serial}`, jpeg: jpeg.slice(), t: unixNow() } : undefined;
   if (picture) wa.pictures.set(key, picture);
   else wa.pictures.delete(key);
   const child: NodeInput = picture
