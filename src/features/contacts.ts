@@ -77,7 +77,7 @@ export function normalisePhone(input: string, argument = "phones"): string {
   if (typeof input !== "string") {
     throw new InputError("invalid_argument", argument, `expected a phone number string, got ${typeof input}`);
   }
-  const digits = input.replace(/[\s()+.-]/g, "").replace(/@(c\.us|s\.whatsapp\.net)$/, "");
+  const digits = input.trim().replace(/@(c\.us|s\.whatsapp\.net)$/, "").replace(/[\s()+.-]/g, "");
   if (!/^\d{5,20}$/.test(digits)) {
     throw new InputError(
       "invalid_argument",
