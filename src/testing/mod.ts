@@ -40,7 +40,23 @@ export { ACK_LOG_SIZE } from "./server_receipts.ts";
 export { LOW_PREKEY_COUNT } from "./server_prekeys.ts";
 export { VirtualPhone } from "./virtual_phone.ts";
 export type { PairedDevice, PhonePairOptions } from "./server_pairing.ts";
-export { type Account, AccountRegistry, type ServerDevice, type ServerSignedPreKey } from "./accounts.ts";
+export {
+  type Account,
+  AccountRegistry,
+  type PresenceSubscription,
+  type ServerBusinessProfile,
+  type ServerDevice,
+  type ServerSignedPreKey,
+} from "./accounts.ts";
+export type { PrimaryKeys } from "./primary_device.ts";
+export type { ServerPicture } from "./server_profile.ts";
+export {
+  announceContactUpdate,
+  announceNumberChange,
+  type NumberChange,
+  requestContactSync,
+  setBusinessProfile,
+} from "./server_contacts.ts";
 export { type ConnectionInfo, ServerConnection } from "./server_connection.ts";
 export { QR_REF_COUNT, ServerPairing } from "./server_pairing.ts";
 export type { KeyPair } from "../crypto/mod.ts";
