@@ -15,7 +15,7 @@
 
 import { Jid, type Node, type NodeInput } from "../binary/mod.ts";
 import type { FeatureContext } from "./context.ts";
-import { InputError } from "./errors.ts";
+import { ConnectionError, InputError } from "./errors.ts";
 import { toJid } from "./jid_input.ts";
 import type { TcTokens } from "./tctoken.ts";
 
@@ -196,11 +196,20 @@ export class Presence {
   }
 
   async #afterLogin(): Promise<void> {
-    // WhatsApp Web announces itself at once; an explicit "unavailable" choice is kept across reconnects.
-    if (this.#ctx.device.pushName && this.#state !== "unavailable") await this.set("available");
-    for (const user of [...this.#subscriptions.values()]) {
-      if (!this.#ctx.isLoggedIn) return;
-      await this.#ctx.sendNode(buildSubscribe(user, await this.#tcTokens.tokenFor(user)));
+    try {
+      // WhatsApp Web announces itself at once; an explicit "unavailable" choice is kept across reconnects.
+      if (this.#ctx.device.pushName && this.#state !== "unavailable") await this.set("available");
+      for (const user of [...this.#subscriptions.values()]) {
+        if (!this.#ctx.isLoggedIn) return;
+        await this.#ctx.sendNode(buildSubscribe(user, await this.#tcTokens.tokenFor(user)));
+      }
+    } catch (e) {
+      // The connection went away again: the next login repeats all of this.
+      if (e instanceof ConnectionError && e.code === "not_connected") {
+        this.#ctx.log.debug("connection closed before presence was renewed");
+        return;
+      }
+      throw e;
     }
   }
 
