@@ -46,7 +46,7 @@ Deno.test("push names: setPushName announces it, our phone learns it, contacts s
   await assertRejects(() => bot.profile.setPushName("   "), InputError);
 });
 
-Deno.test("about: set, read, notified to contacts; hidden by privacy", async () => {
+Deno.test("about: set, read, notified to contacts (live and after an offline spell); hidden by privacy", async () => {
   await using env = await botWithPhones(["15557300101"]);
   const { wa, bot, phones: [alice] } = env;
   befriend(wa, "15557300101", bot.jid!.user);
@@ -55,6 +55,13 @@ Deno.test("about: set, read, notified to contacts; hidden by privacy", async () 
   const update = await updates.next();
   assertEquals([update.jid.user, update.about], ["15557300101", "Hiking 🏔"]);
   assertEquals((await bot.profile.about(alice.jid!)).text, "Hiking 🏔");
+  // Offline: the change waits in the bot's queue for its next login.
+  await bot.disconnect();
+  await wa.waitForOffline(bot.jid!, { signal: deadline() });
+  await alice.profile.setAbout("Back home");
+  await bot.connect({ signal: deadline() });
+  const queued = await updates.next((e) => e.about === "Back home");
+  assertEquals(queued.jid.user, "15557300101");
   await alice.privacy.set("about", "none");
   assertEquals(await bot.profile.about(alice.jid!), { hidden: true });
   await assertRejects(() => alice.profile.setAbout("x".repeat(140)), InputError);

@@ -75,7 +75,7 @@ Deno.test("text status: only the audience gets it, as a status event; views come
   assertEquals(revoked.message.protocolMessage?.key?.id, sent.id);
 });
 
-Deno.test("image status from an uploaded imageMessage; blocked contacts are left out; bad input refused", async () => {
+Deno.test("image and video status from uploaded media messages; blocked contacts are left out; bad input refused", async () => {
   await using env = await botWithPhones(["15557600101", "15557600102"]);
   const { bot, phones: [alice, blocker] } = env;
   await blocker.blocking.block(bot.jid!.toNonAd());
@@ -99,7 +99,12 @@ Deno.test("image status from an uploaded imageMessage; blocked contacts are left
   assertEquals(got.message.imageMessage?.caption, "sunset");
   assertEquals(got.message.imageMessage?.mediaKey, image.mediaKey);
   assertEquals(got.info.mediaType, "image");
-  // A second post reaches the audience too (the sender key goes to every audience device each time).
+  // Later posts reach the audience too (the sender key goes to every audience device each time).
+  const video = await bot.status.sendVideo({ ...image, mimetype: "video/mp4", seconds: 12 }, {
+    audience: [alice.jid!.toNonAd()],
+  });
+  const clip = await atAlice.next((e) => e.info.id === video.id);
+  assertEquals([clip.message.videoMessage?.seconds, clip.info.mediaType], [12, "video"]);
   const again = await bot.status.sendText("second", { audience: [alice.jid!.toNonAd()] });
   await atAlice.next((e) => e.info.id === again.id);
   assertEquals(atBlocker.all, []);
