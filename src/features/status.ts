@@ -65,7 +65,7 @@ export interface StatusEvent {
 
 /** The events of the status feature. */
 export interface StatusEvents {
-  /** A contact's status post arrived. */
+  /** A contact's status post arrived (it is also a `message` event in chat `status@broadcast`). */
   status: StatusEvent;
 }
 

@@ -6,6 +6,8 @@
  * skmsg after it, like a group message (server_messages.ts `buildDelivery`). Listed devices of accounts
  * that blocked the poster, or that the poster blocked, are left out.
  *
+ * A retry resend (`participant=DEVICE`, a pairwise `<enc>`) goes to that one device.
+ *
  * Views: `<receipt to="status@broadcast" participant=POSTER type="read" id>` reaches the poster's devices
  * as `<receipt from="status@broadcast" participant=VIEWER_DEVICE type="read" id t>`, unless either side
  * blocked the other or the viewer turned read receipts off.
@@ -30,10 +32,24 @@ import { cloneNode, deviceAddress, parseJidAttr, unixNow } from "./stanza_util.t
 
 /** Routes a status post to the audience its `<participants>` lists; 400 without a skmsg. */
 export function routeStatus(wa: FakeWhatsApp, node: Node, sender: Sender, t: number): RouteResult | number {
-  const { skmsg } = topLevelEncs(node);
-  if (!skmsg) return 400;
-  const lid = node.attrs.addressing_mode === "lid";
+  const { skmsg, pairwise } = topLevelEncs(node);
+  const lid = node.attrs.addressing_mode === "lid" || parseJidAttr(node.attrs.participant)?.isLid() === true;
   const chat = { jid: Jid.statusBroadcast(), addressingMode: lid ? "lid" as const : "pn" as const };
+  if (node.attrs.participant !== undefined) {
+    // A retry resend: the post again, pairwise, for the one device that asked.
+    const device = parseJidAttr(node.attrs.participant);
+    const found = resolveDevice(wa, device);
+    if (!device || !found || !pairwise.length || eitherBlocked(found.account, sender.account)) return 404;
+    const pn = Jid.pn(found.account.phone, found.device.id);
+    const stanza = buildDelivery(node, sender, { ...found, encs: pairwise }, {
+      t,
+      lid,
+      group: chat,
+      chat: chat.jid,
+    });
+    return { deliveries: [{ device: pn, stanza }], ignored: [] };
+  }
+  if (!skmsg) return 400;
   const { byDevice, unknown } = participantEncs(wa, node);
   const deliveries: RouteResult["deliveries"] = [];
   const ignored = [...unknown];

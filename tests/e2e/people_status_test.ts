@@ -9,6 +9,7 @@ import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { getChild, getChildren, Jid, type Node } from "../../src/binary/mod.ts";
 import { InputError } from "../../src/features/errors.ts";
 import { ProtocolMessageType } from "../../src/proto/mod.ts";
+import { senderKeyName } from "../../src/signal/mod.ts";
 import { deadline } from "./helpers.ts";
 import { botWithPhones, Collected } from "./people_helpers.ts";
 
@@ -115,4 +116,31 @@ Deno.test("image and video status from uploaded media messages; blocked contacts
     () => bot.status.sendImage({ mimetype: "image/jpeg" }, { audience: [alice.jid!] }),
     InputError,
   );
+});
+
+Deno.test("a viewer that cannot read a post asks again; the poster resends it to that device alone", async () => {
+  await using env = await botWithPhones(["15557600201"]);
+  const { wa, bot, phones: [alice] } = env;
+  const atAlice = new Collected(alice, "status");
+  const first = await bot.status.sendText("one", { audience: [alice.jid!.toNonAd()] });
+  await atAlice.next((e) => e.info.id === first.id);
+  // Alice loses the bot's sender key, and the next post reaches her without its distribution message.
+  await alice.store.deleteSenderKey(senderKeyName("status@broadcast", bot.lid!.toSignalAddress()));
+  const hold = wa.faults.holdDelivery(alice.jid!);
+  const retry = wa.waitForStanza((n) => n.tag === "receipt" && n.attrs.type === "retry", {
+    signal: deadline(),
+  });
+  const resend = wa.waitForStanza((n) => n.tag === "message" && n.attrs.participant !== undefined, {
+    signal: deadline(),
+  });
+  const second = await bot.status.sendText("two", { audience: [alice.jid!.toNonAd()] });
+  await hold.whenHeld(1, { signal: deadline() });
+  const stanza = hold.held[0].stanza;
+  stanza.content = (stanza.content as Node[]).filter((c) => c.tag !== "enc" || c.attrs.type === "skmsg");
+  hold.release();
+  assertEquals((await retry).attrs.to, "status@broadcast");
+  // One pairwise enc (a fresh session from the keys the retry carried), no sender-key message.
+  assertEquals(getChildren(await resend, "enc").map((e) => e.attrs.type), ["pkmsg"]);
+  const got = await atAlice.next((e) => e.info.id === second.id);
+  assertEquals(got.message.extendedTextMessage?.text, "two");
 });
