@@ -238,6 +238,70 @@ export {
   type MexResponse,
   mexSpec,
 } from "./src/features/mex.ts";
+export type { PeopleEvents } from "./src/features/people.ts";
+export type { Presence, PresenceEvent, PresenceEvents, PresenceState } from "./src/features/presence.ts";
+export type {
+  ChatPresenceEvent,
+  ChatStateEvents,
+  ChatStateKind,
+  ChatStates,
+} from "./src/features/chatstate.ts";
+export type {
+  BusinessStatusUpdateEvent,
+  BusinessUpdateKind,
+  ContactEvents,
+  ContactNumberChangedEvent,
+  Contacts,
+  ContactSyncRequestedEvent,
+  ContactUpdatedEvent,
+  OnWhatsAppResult,
+  UserInfo,
+} from "./src/features/contacts.ts";
+export type { UsyncAbout } from "./src/features/usync.ts";
+export type {
+  Profile,
+  ProfileEvents,
+  PushNameUpdateEvent,
+  PushNameWriter,
+  SelfPushNameUpdatedEvent,
+} from "./src/features/profile.ts";
+export type {
+  BusinessHours,
+  BusinessProfile,
+  PictureUpdateEvent,
+  ProfilePicture,
+  UserAboutUpdateEvent,
+} from "./src/features/profile_specs.ts";
+export type {
+  Blocking,
+  BlockingEvents,
+  Blocklist,
+  BlocklistEntry,
+  BlocklistUpdateEvent,
+} from "./src/features/blocking.ts";
+export type {
+  DisappearingModeChangedEvent,
+  Privacy,
+  PrivacyEvents,
+  PrivacySettingName,
+  PrivacySettings,
+  PrivacySettingsUpdateEvent,
+  PrivacyValues,
+} from "./src/features/privacy.ts";
+export type {
+  Status,
+  StatusEvent,
+  StatusEvents,
+  StatusPrivacySetting,
+  StatusSendOptions,
+  StatusTextOptions,
+} from "./src/features/status.ts";
+export {
+  type IssuedTcToken,
+  isTcTokenExpired,
+  type TcTokenEvents,
+  type TcTokens,
+} from "./src/features/tctoken.ts";
 
 // Stores.
 export {

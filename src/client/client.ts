@@ -26,6 +26,15 @@ import { Calls } from "../features/calls.ts";
 import { Mex } from "../features/mex.ts";
 import { Newsletters } from "../features/newsletters/newsletters.ts";
 import { Polls } from "../features/polls/polls.ts";
+import { People } from "../features/people.ts";
+import type { Blocking } from "../features/blocking.ts";
+import type { ChatStates } from "../features/chatstate.ts";
+import type { Contacts } from "../features/contacts.ts";
+import type { Presence } from "../features/presence.ts";
+import type { Privacy } from "../features/privacy.ts";
+import type { Profile } from "../features/profile.ts";
+import type { Status } from "../features/status.ts";
+import type { TcTokens } from "../features/tctoken.ts";
 import { type MarkReadOptions, Receipts } from "../features/receipts.ts";
 import type { SendOptions, SendResult } from "../features/send_options.ts";
 import { createLogger, type Logger } from "../logger.ts";
@@ -147,6 +156,7 @@ export class Client implements AsyncDisposable {
   readonly #calls: Calls;
   #mex: Mex | undefined;
   readonly #media: Media;
+  readonly #people: People;
   #groups: Groups | undefined;
   #chats: Chats | undefined;
 
@@ -163,6 +173,10 @@ export class Client implements AsyncDisposable {
       deviceProps: options.deviceProps,
       autoReconnect: options.autoReconnect ?? true,
       groupInfo: (group) => this.groups.metadata(group),
+      sendHooks: {
+        tcTokenFor: (to) => this.#people.tcTokens.tokenFor(to),
+        sentDirect: (to) => this.#people.tcTokens.afterDirectSend(to),
+      },
     }, device);
     this.#receipts = new Receipts(this.#rt.featureContext("Receipt"));
     // Built now: every message with a secret must be seen, whether or not the user ever touches polls.
@@ -178,6 +192,10 @@ export class Client implements AsyncDisposable {
         create: () => httpClientOptions({ proxy: options.proxy, caCerts: options.caCerts }),
       }),
     );
+    // Built now: presence, chat states and the profile, contact and privacy notifications may come
+    // before anyone touches these namespaces.
+    this.#people = new People((name) => this.#rt.featureContext(name));
+    this.#rt.events.on("message", (event) => this.#people.onMessage(event));
     INTERNALS.set(this, this.#rt);
   }
 
@@ -238,6 +256,46 @@ export class Client implements AsyncDisposable {
   /** Media: upload, download (with media retry), and sending images, videos, voice notes, documents... */
   get media(): Media {
     return this.#media;
+  }
+
+  /** Presence: our online state (announced after login) and subscriptions to contacts' presence. */
+  get presence(): Presence {
+    return this.#people.presence;
+  }
+
+  /** Chat states: typing and recording indicators. */
+  get chatstate(): ChatStates {
+    return this.#people.chatstate;
+  }
+
+  /** Contacts: is-on-WhatsApp, user info, LID lookups. */
+  get contacts(): Contacts {
+    return this.#people.contacts;
+  }
+
+  /** Profile: push name, about text, profile pictures, business profiles. */
+  get profile(): Profile {
+    return this.#people.profile;
+  }
+
+  /** Blocking: block, unblock, the blocklist. */
+  get blocking(): Blocking {
+    return this.#people.blocking;
+  }
+
+  /** Privacy settings and the default disappearing-messages timer. */
+  get privacy(): Privacy {
+    return this.#people.privacy;
+  }
+
+  /** Status posts. */
+  get status(): Status {
+    return this.#people.status;
+  }
+
+  /** Trusted-contact tokens. */
+  get tcTokens(): TcTokens {
+    return this.#people.tcTokens;
   }
 
   /** Chats: per-chat settings such as the disappearing-messages timer. */

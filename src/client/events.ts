@@ -13,6 +13,7 @@ import type { NewsletterEvents } from "../features/newsletters/newsletters.ts";
 import type { PollEvents } from "../features/polls/polls.ts";
 import type { MediaEvents } from "../features/media/media.ts";
 import type { MessageEvent } from "../features/message_info.ts";
+import type { PeopleEvents } from "../features/people.ts";
 import type { ReceiptEvents } from "../features/receipts.ts";
 import type { IdentityChangeEvent } from "./messaging/messaging.ts";
 import type { OfflineSyncCompletedEvent, OfflineSyncPreviewEvent } from "./messaging/offline.ts";
@@ -163,7 +164,15 @@ export interface ErrorEvent {
  * feature's (`receipt`, group and presence events, ...).
  */
 export interface ClientEvents
-  extends ReceiptEvents, GroupEvents, ChatEvents, PollEvents, NewsletterEvents, CallEvents, MediaEvents {
+  extends
+    ReceiptEvents,
+    GroupEvents,
+    ChatEvents,
+    PollEvents,
+    NewsletterEvents,
+    CallEvents,
+    MediaEvents,
+    PeopleEvents {
   /** A handler or background task failed; the client carries on. */
   error: ErrorEvent;
   /** Logged in and ready. */

@@ -22,6 +22,7 @@ import { type IqLabel, IqTracker } from "./iq.ts";
 import { KeepAlive } from "./keepalive.ts";
 import { afterLogin, handleConnectFailure, handleStreamError, readSuccess } from "./login.ts";
 import { Messaging } from "./messaging/messaging.ts";
+import type { DirectSendHooks } from "./messaging/send.ts";
 import { isServerAddress, type PairCodeOptions, Pairing } from "./pairing.ts";
 import { buildClientPayload, buildDeviceProps, type DevicePropsOptions, type WaVersion } from "./payload.ts";
 import { ensureSignedPreKeyStored, MIN_PREKEY_COUNT, uploadPreKeys } from "./prekeys.ts";
@@ -47,6 +48,8 @@ export interface RuntimeOptions {
   autoReconnect: boolean;
   /** Group metadata for the send pipeline (the groups feature's cache). */
   groupInfo(group: Jid): Promise<GroupInfo>;
+  /** The tc-token feature's part in 1:1 sends. */
+  sendHooks?: DirectSendHooks;
 }
 
 /** The client's internals. */
@@ -96,7 +99,7 @@ export class ClientRuntime {
     });
     this.core = this.#makeCore();
     this.pairing = new Pairing(this.core);
-    this.messaging = new Messaging(this.core, (group) => options.groupInfo(group));
+    this.messaging = new Messaging(this.core, (group) => options.groupInfo(group), options.sendHooks);
     this.#registerHandlers();
   }
 

@@ -17,6 +17,11 @@ export interface SendOptions {
   timeoutMs?: number;
   /** Cancels waiting for the ack (the stanza may already be sent). */
   signal?: AbortSignal;
+  /**
+   * Who sees a status post (user JIDs): required when sending to `status@broadcast`, ignored otherwise.
+   * Prefer `client.status`, which fills it in.
+   */
+  statusAudience?: readonly Jid[];
 }
 
 /** What the server confirmed about a sent message. */

@@ -11,6 +11,33 @@
 import { Jid } from "../binary/mod.ts";
 import { generateKeyPair, type KeyPair } from "../crypto/mod.ts";
 import { makePrimary, type PrimaryKeys } from "./primary_device.ts";
+import type { ServerConnection } from "./server_connection.ts";
+
+/** One device's subscription to an account's presence. */
+export interface PresenceSubscription {
+  /** The connection it subscribed on (the subscription ends with it). */
+  conn: ServerConnection;
+  /** True when it named the account by LID (presence then comes from the LID). */
+  lid: boolean;
+  /** The trusted-contact token it presented, if any. */
+  token?: Uint8Array;
+}
+
+/** A business account's public profile as FakeWhatsApp serves it (`w:biz`, usync `<business>`). */
+export interface ServerBusinessProfile {
+  /** The verified name (in usync `<business><verified_name>` and business notifications). */
+  verifiedName?: string;
+  /** Street address. */
+  address?: string;
+  /** Email. */
+  email?: string;
+  /** Description. */
+  description?: string;
+  /** Websites. */
+  websites?: string[];
+  /** Categories. */
+  categories?: { id: string; name: string }[];
+}
 
 /** A signed prekey as a device uploaded it. */
 export interface ServerSignedPreKey {
@@ -65,12 +92,29 @@ export interface Account {
   contacts: Set<string>;
   /** When the device list last changed, in seconds (usync's `<key-index-list ts>`). */
   deviceListTs: number;
-  /** JIDs (LID or PN user JIDs, as strings) this account blocked. */
+  /** JIDs (LID or PN user JIDs, as strings) this account blocked (the current form stores LIDs). */
   blocklist: Set<string>;
   /** Privacy settings changed from their defaults, by category name. */
   privacy: Map<string, string>;
   /** Device 0's private keys, for the phone's client when a test starts it. */
   primary: PrimaryKeys;
+  /** True while one of the account's devices announced itself available (and stayed connected). */
+  online: boolean;
+  /** When the account was last online, in seconds (0 for never). */
+  lastSeen: number;
+  /**
+   * Devices subscribed to this account's presence (by PN device JID): the connection they subscribed
+   * on, whether they named us by LID, and the tc token they presented.
+   */
+  presenceSubscribers: Map<string, PresenceSubscription>;
+  /** The about text and when it was set (seconds; 0 for never). */
+  about: { text: string; t: number };
+  /** The default disappearing-messages timer (seconds) and when it was set. */
+  disappearing: { duration: number; t: number };
+  /** The business profile, for business accounts. */
+  business?: ServerBusinessProfile;
+  /** The trusted-contact tokens this account issued, by the holder's LID user. */
+  issuedTcTokens: Map<string, { token: Uint8Array; t: number }>;
 }
 
 /** The phone-number JID of a device. */
@@ -110,6 +154,12 @@ export class AccountRegistry {
         blocklist: new Set(),
         privacy: new Map(),
         primary: primary.keys,
+        online: false,
+        lastSeen: 0,
+        presenceSubscribers: new Map(),
+        about: { text: "", t: 0 },
+        disappearing: { duration: 0, t: 0 },
+        issuedTcTokens: new Map(),
       };
       this.#byPhone.set(phone, account);
       this.#byLid.set(account.lid, account);

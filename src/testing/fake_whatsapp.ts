@@ -35,6 +35,7 @@ import { MediaServer, type MediaServerOptions } from "./media_server.ts";
 import { handleMediaRetryReceipt, trackMessageSenders } from "./server_media.ts";
 import { announceDeviceChange } from "./server_devices.ts";
 import { SERVER_FEATURES } from "./server_features.ts";
+import { servePicture, type ServerPicture } from "./server_profile.ts";
 import { VirtualPhone } from "./virtual_phone.ts";
 import { virtualClientLogger } from "./virtual_device.ts";
 
@@ -86,6 +87,8 @@ export class FakeWhatsApp implements AsyncDisposable {
   readonly clientLogger: Logger;
   /** The pairing flows (QR and pair code). */
   readonly pairing: ServerPairing;
+  /** Profile pictures of users (by PN user JID) and groups (by group JID). */
+  readonly pictures: Map<string, ServerPicture> = new Map();
   readonly #root: KeyPair;
   readonly #static: KeyPair;
   readonly #certChain: Uint8Array;
@@ -278,6 +281,8 @@ export class FakeWhatsApp implements AsyncDisposable {
 
   #accept(req: Request): Response {
     if (this.faults.refuseConnections) return new Response("refused by fault injection", { status: 503 });
+    const url = new URL(req.url);
+    if (req.method === "GET" && url.pathname.startsWith("/pp/")) return servePicture(this, url);
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("FakeWhatsApp speaks WebSocket at /ws/chat", { status: 426 });
     }

@@ -58,8 +58,24 @@ export {
   type ServerPost,
 } from "./server_newsletters.ts";
 export type { PairedDevice, PhonePairOptions } from "./server_pairing.ts";
-export { type Account, AccountRegistry, type ServerDevice, type ServerSignedPreKey } from "./accounts.ts";
-export { PRIMARY_PREKEY_COUNT, type PrimaryKeys } from "./primary_device.ts";
+export {
+  type Account,
+  AccountRegistry,
+  type PresenceSubscription,
+  type ServerBusinessProfile,
+  type ServerDevice,
+  type ServerSignedPreKey,
+} from "./accounts.ts";
+export type { PrimaryKeys } from "./primary_device.ts";
+export type { ServerPicture } from "./server_profile.ts";
+export {
+  announceContactUpdate,
+  announceNumberChange,
+  type NumberChange,
+  requestContactSync,
+  setBusinessProfile,
+} from "./server_contacts.ts";
+export { PRIMARY_PREKEY_COUNT } from "./primary_device.ts";
 export type { ServerFeature, ServerIqHandler, ServerStanzaHandler } from "./server_feature.ts";
 export { type ConnectionInfo, ServerConnection } from "./server_connection.ts";
 export { QR_REF_COUNT, ServerPairing } from "./server_pairing.ts";

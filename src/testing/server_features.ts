@@ -6,6 +6,10 @@
  */
 
 import { mediaFeature } from "./server_media.ts";
+import { contactsFeature } from "./server_contacts.ts";
+import { presenceFeature } from "./server_presence.ts";
+import { privacyFeature } from "./server_privacy.ts";
+import { profileFeature } from "./server_profile.ts";
 import { startupFeature } from "./server_startup.ts";
 import type { ServerFeature } from "./server_feature.ts";
 import { callsFeature } from "./server_calls.ts";
@@ -19,4 +23,8 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   newsletterFeature,
   callsFeature,
   mediaFeature,
+  contactsFeature,
+  presenceFeature,
+  privacyFeature,
+  profileFeature,
 ];

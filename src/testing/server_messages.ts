@@ -31,6 +31,10 @@
  * The sender is addressed (`from` or `participant`) the way the chat is: by LID when the message was
  * sent to a LID or into a lid-mode group, by phone number otherwise.
  *
+ * Blocking: a 1:1 message to an account that blocked the sender is acknowledged as usual (the sender
+ * sees it sent, never delivered, as on WhatsApp) and reaches only the sender's own other devices. Status
+ * posts (`to="status@broadcast"`) are routed by server_status.ts.
+ *
  * @module
  */
 
@@ -42,28 +46,38 @@ import { isMember, type ServerGroup } from "./groups.ts";
 import type { ServerConnection } from "./server_connection.ts";
 import { handleNewsletterMessage } from "./server_newsletters.ts";
 import { cloneNode, deviceAddress, parseJidAttr, unixNow } from "./stanza_util.ts";
+import { withoutBlocked } from "./server_people.ts";
+import { routeStatus } from "./server_status.ts";
 
 /** Attributes of the original that are copied to every delivered copy. */
 const COPIED_ATTRS = ["type", "edit", "category", "verified_name", "push_priority"] as const;
 
-interface Target {
+/** One device a message is routed to. */
+export interface Target {
   account: Account;
   device: ServerDevice;
   /** The pkmsg/msg enc nodes for this device (from `<participants>` or top level). */
   encs: Node[];
 }
 
-interface Sender {
+/** The sending device. */
+export interface Sender {
   account: Account;
   deviceId: number;
 }
 
-/** A routed message for one target device. */
-function buildDelivery(
+/** A routed message for one target device (`group` is any chat with members: a group or status). */
+export function buildDelivery(
   node: Node,
   sender: Sender,
   target: Target,
-  extra: { t: number; lid: boolean; group?: ServerGroup; skmsg?: Node; chat: Jid },
+  extra: {
+    t: number;
+    lid: boolean;
+    group?: Pick<ServerGroup, "jid" | "addressingMode">;
+    skmsg?: Node;
+    chat: Jid;
+  },
 ): RoutedStanza {
   const { account, deviceId } = sender;
   const attrs: RoutedStanza["attrs"] = {};
@@ -94,7 +108,7 @@ function buildDelivery(
 }
 
 /** The registered device a `<to jid>` / `participant` names, if any. */
-function resolveDevice(
+export function resolveDevice(
   wa: FakeWhatsApp,
   jid: Jid | undefined,
 ): { account: Account; device: ServerDevice } | undefined {
@@ -102,7 +116,10 @@ function resolveDevice(
 }
 
 /** The per-device enc nodes of `<participants>`, keyed by the device's PN string. */
-function participantEncs(wa: FakeWhatsApp, node: Node): { byDevice: Map<string, Node[]>; unknown: string[] } {
+export function participantEncs(
+  wa: FakeWhatsApp,
+  node: Node,
+): { byDevice: Map<string, Node[]>; unknown: string[] } {
   const byDevice = new Map<string, Node[]>();
   const unknown: string[] = [];
   const participants = getChild(node, "participants");
@@ -119,7 +136,8 @@ function participantEncs(wa: FakeWhatsApp, node: Node): { byDevice: Map<string, 
   return { byDevice, unknown };
 }
 
-function topLevelEncs(node: Node): { pairwise: Node[]; skmsg: Node | undefined } {
+/** The top-level `<enc>` nodes: pairwise ones and the sender-key one. */
+export function topLevelEncs(node: Node): { pairwise: Node[]; skmsg: Node | undefined } {
   const encs = getChildren(node, "enc");
   return {
     pairwise: encs.filter((e) => e.attrs.type !== "skmsg"),
@@ -142,7 +160,11 @@ export function handleClientMessage(wa: FakeWhatsApp, conn: ServerConnection, no
   if (to.isNewsletter()) return handleNewsletterMessage(wa, conn, node);
   const sender: Sender = { account: senderFound.account, deviceId: senderFound.device.id };
   const t = unixNow();
-  const result = to.isGroup() ? routeGroup(wa, node, sender, to, t) : routeDirect(wa, node, sender, to, t);
+  const result = to.isStatusBroadcast()
+    ? routeStatus(wa, node, sender, t)
+    : to.isGroup()
+    ? routeGroup(wa, node, sender, to, t)
+    : withoutBlocked(wa, sender.account, routeDirect(wa, node, sender, to, t));
   if (typeof result === "number") {
     log.debug(`refused <message id=${id} to=${to}>: ${result}`);
     return ack({ error: String(result) });
@@ -157,7 +179,8 @@ export function handleClientMessage(wa: FakeWhatsApp, conn: ServerConnection, no
   ack({ t: String(t) });
 }
 
-interface RouteResult {
+/** Where a message goes. */
+export interface RouteResult {
   deliveries: { device: Jid; stanza: RoutedStanza }[];
   ignored: string[];
 }

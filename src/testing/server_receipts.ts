@@ -17,6 +17,8 @@
  *   `played-self` with `recipient` = the chat's other party (the original sender's user JID, without the
  *   device). A receipt the client already typed `read-self` / `played-self` goes to those devices only.
  *
+ * Views of status posts (`to="status@broadcast"`) are routed by server_status.ts.
+ *
  * `t` is the client's `t` when it gave one, else the server's clock. Children (`<list>`, `<retry>`,
  * `<registration>`, `<keys>`, ...) are copied unchanged. Offline targets get the receipt from their
  * offline queue, like messages.
@@ -30,6 +32,7 @@ import type { RoutedStanza } from "./delivery.ts";
 import type { FakeWhatsApp } from "./fake_whatsapp.ts";
 import type { ServerConnection } from "./server_connection.ts";
 import { cloneNode, deviceAddress, parseJidAttr, unixNow } from "./stanza_util.ts";
+import { handleStatusReceipt } from "./server_status.ts";
 
 /** How many client acks a connection remembers. */
 export const ACK_LOG_SIZE = 256;
@@ -52,6 +55,7 @@ export function handleClientReceipt(wa: FakeWhatsApp, conn: ServerConnection, no
       tag: "ack",
       attrs: { class: "receipt", id, from: to ?? node.attrs.to, type, error },
     });
+  if (to?.isStatusBroadcast()) return handleStatusReceipt(wa, conn, node);
   const found = conn.device ? wa.accounts.device(conn.device) : undefined;
   if (!found) return ack("401");
   if (!id || !to) return ack("400");

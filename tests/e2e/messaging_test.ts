@@ -160,8 +160,15 @@ Deno.test("a bot that was offline gets its queued messages in order, once", asyn
   await using bot = await newClient(wa);
   await pairByQr(bot, wa.phone("15550300099"));
   const inbox = new Messages(bot);
+  // The phone's first message also gives the bot its trusted-contact token (a privacy_token
+  // notification, in the background): let it land before going offline, so the queue holds messages only.
+  const tokenAcked = wa.waitForStanza(
+    (n) => n.tag === "ack" && n.attrs.class === "notification" && n.attrs.type === "privacy_token",
+    { signal: deadline() },
+  );
   await primary.sendText(bot.jid!.toNonAd(), "hello before");
   await inbox.next(text("hello before"));
+  await tokenAcked;
   await bot.disconnect();
   await wa.waitForOffline(bot.jid!, { signal: deadline() });
   const sent = [];

@@ -8,17 +8,12 @@
  * @module
  */
 
-import { attrJid, getChild, getChildren, Jid, type Node } from "../../binary/mod.ts";
+import { getChild, getChildren, Jid } from "../../binary/mod.ts";
+import { parseUsyncUser, type UserDevices } from "../../features/usync.ts";
 import { DEVICE_LIST_CACHE, LID_PN_CACHE, type LidLearningSource, LruTtlCache } from "../../store/mod.ts";
 import type { ClientCore } from "../core.ts";
 
-/** A device list as usync returned it. */
-export interface UserDevices {
-  /** The user (no device). */
-  user: Jid;
-  /** Device JIDs, device 0 first. */
-  devices: Jid[];
-}
+export { parseUsyncUser, type UserDevices };
 
 /** Device lists and LID/PN mappings for one client. */
 export class Devices {
@@ -187,23 +182,4 @@ export class Devices {
     }
     await store.deleteSession(from);
   }
-}
-
-/** Reads one `<user jid><devices><device-list><device id key-index?/>...` entry of a usync result. */
-export function parseUsyncUser(userNode: Node): UserDevices | undefined {
-  let user: Jid;
-  try {
-    user = attrJid(userNode, "jid").toNonAd();
-  } catch {
-    return undefined;
-  }
-  const list = getChild(getChild(userNode, "devices") ?? userNode, "device-list");
-  const devices: Jid[] = [];
-  for (const d of list ? getChildren(list, "device") : []) {
-    const id = Number(d.attrs.id);
-    if (!Number.isInteger(id) || id < 0 || id > 0xffff) continue;
-    devices.push(user.withDevice(id));
-  }
-  devices.sort((a, b) => a.device - b.device);
-  return { user, devices };
 }

@@ -22,7 +22,7 @@ import { ProtocolDispatch } from "./protocol.ts";
 import { ChatQueues } from "./queues.ts";
 import { Receiver } from "./receive.ts";
 import { Retries, retryRequester } from "./retry.ts";
-import { type SendContext, sendMessage } from "./send.ts";
+import { type DirectSendHooks, type SendContext, sendMessage } from "./send.ts";
 
 /** Payload of `identityChange`: a contact's security code changed (new identity key). */
 export interface IdentityChangeEvent {
@@ -57,7 +57,7 @@ export class Messaging {
   #started: Promise<number> | undefined;
 
   /** Creates the subsystem and registers its stanza handlers. */
-  constructor(core: ClientCore, groupInfo: (group: Jid) => Promise<GroupInfo>) {
+  constructor(core: ClientCore, groupInfo: (group: Jid) => Promise<GroupInfo>, hooks?: DirectSendHooks) {
     this.#core = core;
     this.devices = new Devices(core);
     this.protocol = new ProtocolDispatch(core.log.child("Client/Protocol"));
@@ -78,6 +78,7 @@ export class Messaging {
       signal: () => this.#signalContext(core.store),
       waitForAck: (id, timeoutMs, s) => this.#waitForAck(id, timeoutMs, s),
       identityChanged,
+      hooks,
     };
     this.#retries = new Retries(this.#send);
     this.#receiver = new Receiver({

@@ -86,6 +86,17 @@ export function editAttribute(message: Message, own: Jid): string | undefined {
   return undefined;
 }
 
+/**
+ * What the send pipeline asks of the features around 1:1 messages: the trusted-contact token to attach
+ * (`<tctoken>`), and a call once the server accepted a message (to issue our own token in the background).
+ */
+export interface DirectSendHooks {
+  /** The recipient's stored, valid tc token, if any. */
+  tcTokenFor(recipient: Jid): Promise<Uint8Array | undefined>;
+  /** The server accepted a 1:1 message to `recipient`. */
+  sentDirect(recipient: Jid): void;
+}
+
 /** What the send pipeline needs from the messaging composition. */
 export interface SendContext {
   /** The client core. */
@@ -102,6 +113,8 @@ export interface SendContext {
   waitForAck(id: string, timeoutMs: number, signal?: AbortSignal): Promise<Node>;
   /** Reports an identity change we accepted. */
   identityChanged(address: string): void;
+  /** Feature hooks for 1:1 messages (tc tokens). */
+  hooks?: DirectSendHooks;
 }
 
 /** An encrypted copy for one device. */
@@ -240,9 +253,7 @@ function isThisDevice(d: Jid, me: { pn: Jid; lid?: Jid }): boolean {
 
 /** Refuses destinations this library cannot send to (yet), with a clear reason. */
 function checkDestination(to: Jid): void {
-  if (to.isStatusBroadcast()) {
-    throw new SendError("not_supported", "posting to status@broadcast is not supported yet");
-  }
+  if (to.isStatusBroadcast()) return;
   if (to.isBroadcast()) {
     throw new SendError("not_supported", `sending to broadcast lists (${to}) is not supported`);
   }
@@ -252,6 +263,38 @@ function checkDestination(to: Jid): void {
       `cannot send to ${to}: expected a user (@s.whatsapp.net, @lid), a group (@g.us) or a newsletter`,
     );
   }
+}
+
+/**
+ * The audience of a status post as a group the send pipeline can fan out to: each user by LID where the
+ * mapping is known (status is LID-addressed, as whatsapp-rust send.rs `send_status_message` documents),
+ * plus ourselves so our other devices get the post.
+ */
+async function statusAudience(
+  ctx: SendContext,
+  to: Jid,
+  audience: readonly Jid[] | undefined,
+  me: { pn: Jid; lid?: Jid },
+): Promise<GroupInfo> {
+  if (!audience?.length) {
+    throw new SendError("invalid_input", "a status post needs an audience (options.statusAudience)");
+  }
+  const members = new Map<string, Jid>();
+  for (const jid of [...audience, me.lid ?? me.pn]) {
+    const user = jid.toNonAd();
+    if (!user.isPn() && !user.isLid()) {
+      throw new SendError("invalid_input", `status audience member ${user} is not a user JID`);
+    }
+    const lid = user.isPn() ? await ctx.devices.lidFor(user.user) : undefined;
+    const member = lid ? Jid.lid(lid) : user;
+    members.set(member.toString(), member);
+  }
+  return {
+    jid: to,
+    subject: "",
+    addressingMode: me.lid ? "lid" : undefined,
+    participants: [...members.values()].map((jid) => ({ jid, isAdmin: false, isSuperAdmin: false })),
+  };
 }
 
 /** Sends `message` to a user or group and waits for the server's ack. */
@@ -272,9 +315,11 @@ export async function sendMessage(
   const content: NodeInput[] = [];
   let includeIdentity = false;
   let skdmDevices: Jid[] = [];
+  let tcToken: NodeInput | undefined;
   let group: GroupInfo | undefined;
-  if (to.isGroup()) {
-    group = await ctx.groupInfo(to);
+  const isStatus = to.isStatusBroadcast();
+  if (to.isGroup() || isStatus) {
+    group = isStatus ? await statusAudience(ctx, to, options.statusAudience, me) : await ctx.groupInfo(to);
     if (group.addressingMode) attrs.addressing_mode = group.addressingMode;
     const members = await ctx.devices.getDevices([...group.participants.map((p) => p.jid), me.pn.toNonAd()]);
     // Never ourselves: in a lid-addressed group this device is listed under its LID too.
@@ -285,7 +330,8 @@ export async function sendMessage(
       skdm: await createSenderKeyDistributionMessage(signal, name),
       skmsg: await groupEncrypt(signal, name, padMessage(plaintext)),
     }));
-    const have = new Set(await ctx.core.store.getSkdmRecipients(to.toString()));
+    // A status post lists every audience device: the server fans it out to the listed devices only.
+    const have = new Set(isStatus ? [] : await ctx.core.store.getSkdmRecipients(to.toString()));
     skdmDevices = others.filter((d) => !have.has(d.toString()));
     if (skdmDevices.length) {
       const skdmPlaintext = Message.encode({
@@ -326,15 +372,23 @@ export async function sendMessage(
     }
     includeIdentity = encrypted.some((e) => e.type === "pkmsg");
     content.push(participantsNode(encrypted, encAttributesFor(message, true)));
+    if (!ownUser(recipient)) {
+      const token = await ctx.hooks?.tcTokenFor(recipient);
+      if (token) tcToken = { tag: "tctoken", attrs: {}, content: token };
+    }
   }
   if (includeIdentity) {
     const identity = deviceIdentityNode(ctx.core);
     if (identity) content.push(identity);
   }
+  if (tcToken) content.push(tcToken);
   if (options.extraNodes) content.push(...options.extraNodes);
   const ack = await sendAndWaitForAck(ctx, { tag: "message", attrs, content }, id, options);
   if (to.isGroup() && skdmDevices.length) {
     await ctx.core.store.addSkdmRecipients(to.toString(), skdmDevices.map((d) => d.toString()));
+  }
+  if (!to.isGroup() && !isStatus && to.user !== me.pn.user && to.user !== me.lid?.user) {
+    ctx.hooks?.sentDirect(to.toNonAd());
   }
   await ctx.core.store.storeSentMessage(to.toNonAd().toString(), id, plaintext);
   const t = Number(ack.attrs.t);
