@@ -117,7 +117,7 @@ export const DEFAULT_TIMINGS: ClientTimings = {
 export class Client implements AsyncDisposable {
   readonly #rt: ClientRuntime;
   readonly #receipts: Receipts;
-  #groups: Groups | undefined;
+  readonly #groups: Groups;
   #chats: Chats | undefined;
 
   private constructor(options: ClientOptions, device: Device) {
@@ -134,6 +134,8 @@ export class Client implements AsyncDisposable {
       groupInfo: (group) => this.groups.metadata(group),
     }, device);
     this.#receipts = new Receipts(this.#rt.featureContext("Receipt"));
+    // Built at once: group notifications must update its cache (and rotate sender keys) from the start.
+    this.#groups = new Groups(this.#rt.featureContext("Groups"));
     INTERNALS.set(this, this.#rt);
   }
 
@@ -168,7 +170,7 @@ export class Client implements AsyncDisposable {
 
   /** Groups: metadata (cached) and administration. */
   get groups(): Groups {
-    return this.#groups ??= new Groups(this.#rt.featureContext("Groups"));
+    return this.#groups;
   }
 
   /** Chats: per-chat settings such as the disappearing-messages timer. */

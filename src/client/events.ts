@@ -7,7 +7,7 @@
 
 import type { Jid, Node } from "../binary/mod.ts";
 import type { ChatEvents } from "../features/chats.ts";
-import type { GroupEvents } from "../features/groups/groups.ts";
+import type { GroupEvents } from "../features/groups/events.ts";
 import type { MessageEvent } from "../features/message_info.ts";
 import type { ReceiptEvents } from "../features/receipts.ts";
 import type { IdentityChangeEvent } from "./messaging/messaging.ts";
