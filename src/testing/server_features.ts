@@ -5,10 +5,12 @@
  * @module
  */
 
+import { groupsFeature } from "./server_groups.ts";
 import { startupFeature } from "./server_startup.ts";
 import type { ServerFeature } from "./server_feature.ts";
 
 /** Every feature's server side. */
 export const SERVER_FEATURES: readonly ServerFeature[] = [
   startupFeature,
+  groupsFeature,
 ];
