@@ -79,6 +79,8 @@ export class Groups {
   readonly #inflight = new Map<string, Promise<GroupInfo>>();
   // Groups whose metadata changed while a query for them was under way: its (older) answer is not cached.
   readonly #stale = new Set<string>();
+  // Per-group chains of notifications being handled (an entry lives only while one is pending).
+  readonly #queues = new Map<string, Promise<void>>();
 
   /** Creates the feature and subscribes to group notifications. */
   constructor(ctx: FeatureContext<GroupEvents>) {
@@ -610,12 +612,26 @@ export class Groups {
 
   // ---- notifications ----------------------------------------------------------------------------
 
-  async #onNotification(node: Node): Promise<void> {
+  #onNotification(node: Node): Promise<void> {
     const parsed = parseGroupNotification(node);
     if (!parsed) {
       this.#ctx.log.warn(`ignoring a w:gp2 notification from ${node.attrs.from ?? "(nobody)"}: not a group`);
-      return;
+      return Promise.resolve();
     }
+    // The router runs handlers concurrently; one group's notifications must apply in arrival order
+    // (a <create> and then a rename, replayed together after a login).
+    const key = parsed.header.group.toString();
+    const previous = this.#queues.get(key) ?? Promise.resolve();
+    const mine = previous.then(() => this.#handle(parsed));
+    const tail = mine.catch(() => {});
+    this.#queues.set(key, tail);
+    tail.then(() => {
+      if (this.#queues.get(key) === tail) this.#queues.delete(key);
+    });
+    return mine;
+  }
+
+  async #handle(parsed: NonNullable<ReturnType<typeof parseGroupNotification>>): Promise<void> {
     const { header } = parsed;
     if (parsed.joined) {
       this.#settle(header.group);
