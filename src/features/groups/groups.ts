@@ -79,6 +79,11 @@ export class Groups {
   readonly #inflight = new Map<string, Promise<GroupInfo>>();
   // Groups whose metadata changed while a query for them was under way: its (older) answer is not cached.
   readonly #stale = new Set<string>();
+  // How many times our sender key was rotated per group, and the removals we made and rotated for,
+  // whose notifications are still to come (both bounded and short-lived: they only pair an IQ with
+  // its notification).
+  readonly #rotations = new LruTtlCache<string, number>({ maxEntries: 250, ttlMs: 600_000 });
+  readonly #ownRemovals = new LruTtlCache<string, Set<string>>({ maxEntries: 250, ttlMs: 60_000 });
   // Per-group chains of notifications being handled (an entry lives only while one is pending).
   readonly #queues = new Map<string, Promise<void>>();
 
@@ -287,12 +292,23 @@ export class Groups {
     options: GroupCallOptions,
   ): Promise<ParticipantResult[]> {
     const jid = checkGroupJid(group);
+    const epoch = this.#rotations.get(jid.toString()) ?? 0;
     const results = await this.#ctx.execute(
       participantsSpec(jid, action, checkParticipants(participants)),
       options,
     );
     const done = results.filter((r) => r.status === 200).map(asMember);
     if (done.length === 0) return results;
+    if (action === "remove") {
+      // Rotate now, so a send right after this call already uses a new key, unless the notification of
+      // this very removal came first and did it; then remember it, so that notification does not
+      // rotate a second time (one more sender-key fan-out to every member for nothing).
+      const key = jid.toString();
+      if ((this.#rotations.get(key) ?? 0) === epoch) {
+        await this.#rotate(jid);
+        this.#ownRemovals.set(key, new Set(done.flatMap(addresses)));
+      }
+    }
     const change: GroupChange = action === "add"
       ? { type: "participantsAdded", participants: done }
       : action === "remove"
@@ -639,7 +655,7 @@ export class Groups {
       await this.#ctx.emit("joinedGroup", parsed.joined);
     }
     for (const change of parsed.changes) {
-      await this.#applyChange(header.group, change, header);
+      await this.#applyChange(header.group, change, header, "notification");
       await this.#ctx.emit("groupUpdate", { ...header, change });
     }
   }
@@ -659,18 +675,39 @@ export class Groups {
     return { author: this.#ctx.ownJid?.toNonAd(), timestamp: new Date() };
   }
 
+  async #rotate(group: Jid): Promise<void> {
+    await this.#ctx.rotateGroupSenderKey(group);
+    const key = group.toString();
+    this.#rotations.set(key, (this.#rotations.get(key) ?? 0) + 1);
+  }
+
+  /** True (once) when `change` is the notification of a removal we made and already rotated for. */
+  #alreadyRotated(group: Jid, change: GroupChange, header: Pick<GroupUpdateEvent, "author">): boolean {
+    if (change.type !== "participantsRemoved" || !header.author) return false;
+    const author = { jid: header.author, isAdmin: false, isSuperAdmin: false };
+    const key = group.toString();
+    const removed = this.#ownRemovals.get(key);
+    if (!removed || !this.#isSelf(author)) return false;
+    if (!change.participants.every((p) => addresses(p).some((a) => removed.has(a)))) return false;
+    this.#ownRemovals.delete(key);
+    return true;
+  }
+
   /** Applies a change to the cache, and rotates our sender key when someone left or was removed. */
   async #applyChange(
     group: Jid,
     change: GroupChange,
     header: Pick<GroupUpdateEvent, "author" | "authorPn" | "timestamp">,
+    origin: "self" | "notification" = "self",
   ): Promise<void> {
     const key = group.toString();
     this.#settle(group);
     if (change.type === "participantsAdded") await this.#learn(change.participants);
     if (change.type === "participantsRemoved" || change.type === "deleted") {
       // Whoever is gone must not read what we send next: a new sender key goes to the members left.
-      await this.#ctx.rotateGroupSenderKey(group);
+      if (origin === "notification" && !this.#alreadyRotated(group, change, header)) {
+        await this.#rotate(group);
+      }
       if (change.type === "deleted" || change.participants.some((p) => this.#isSelf(p))) {
         this.#cache.delete(key);
         return;
@@ -682,6 +719,11 @@ export class Groups {
     if (next) this.#cache.set(key, next);
     else this.#cache.delete(key);
   }
+}
+
+/** Every address of a member, as user strings (`user@server`), to match it however it is named. */
+function addresses(m: GroupMember): string[] {
+  return [m.jid, m.lid, m.phoneNumber].filter((j) => j !== undefined).map((j) => j.toNonAd().toString());
 }
 
 function asMember(r: ParticipantResult): GroupMember {
