@@ -8,13 +8,11 @@
  * @module
  */
 
-import type { Jid, Node } from "../../binary/mod.ts";
-import { LruTtlCache } from "../../store/mod.ts";
+import type { Jid } from "../../binary/mod.ts";
 import type { FeatureContext } from "../context.ts";
 import { groupDisappearingSpec } from "../disappearing.ts";
 import type { SendOptions, SendResult } from "../send_options.ts";
 import { toJid } from "../jid_input.ts";
-import { applyGroupChange } from "./apply.ts";
 import {
   linkedParticipantsSpec,
   linkGroupsSpec,
@@ -22,7 +20,7 @@ import {
   subGroupsSpec,
   unlinkGroupSpec,
 } from "./communities.ts";
-import type { GroupChange, GroupEvents, GroupUpdateEvent } from "./events.ts";
+import type { GroupChange, GroupEvents } from "./events.ts";
 import {
   acceptInviteSpec,
   type GroupInvite,
@@ -40,13 +38,12 @@ import {
   type CreateGroupOptions,
   type ParticipantInput,
 } from "./options.ts";
-import { parseGroupNotification } from "./notifications.ts";
+import { GroupState } from "./state.ts";
 import type { GroupInfo, GroupMember, MemberAddMode } from "./parse.ts";
 import {
   createGroupSpec,
   descriptionSpec,
   type GroupCreateResult,
-  groupInfoSpec,
   type JoinRequest,
   joinRequestsActionSpec,
   joinRequestsSpec,
@@ -75,22 +72,13 @@ export interface GroupCallOptions {
 /** Group metadata and administration. */
 export class Groups {
   readonly #ctx: FeatureContext<GroupEvents>;
-  readonly #cache = new LruTtlCache<string, GroupInfo>({ maxEntries: 250, ttlMs: 3_600_000 });
-  readonly #inflight = new Map<string, Promise<GroupInfo>>();
-  // Groups whose metadata changed while a query for them was under way: its (older) answer is not cached.
-  readonly #stale = new Set<string>();
-  // How many times our sender key was rotated per group, and the removals we made and rotated for,
-  // whose notifications are still to come (both bounded and short-lived: they only pair an IQ with
-  // its notification).
-  readonly #rotations = new LruTtlCache<string, number>({ maxEntries: 250, ttlMs: 600_000 });
-  readonly #ownRemovals = new LruTtlCache<string, Set<string>>({ maxEntries: 250, ttlMs: 60_000 });
-  // Per-group chains of notifications being handled (an entry lives only while one is pending).
-  readonly #queues = new Map<string, Promise<void>>();
+  readonly #state: GroupState;
 
   /** Creates the feature and subscribes to group notifications. */
   constructor(ctx: FeatureContext<GroupEvents>) {
     this.#ctx = ctx;
-    ctx.onStanza({ tag: "notification", type: "w:gp2" }, (node) => this.#onNotification(node));
+    this.#state = new GroupState(ctx);
+    ctx.onStanza({ tag: "notification", type: "w:gp2" }, (node) => this.#state.onNotification(node));
   }
 
   // ---- metadata ---------------------------------------------------------------------------------
@@ -106,39 +94,7 @@ export class Groups {
    * ```
    */
   metadata(group: Jid | string, options: GroupCallOptions & { refresh?: boolean } = {}): Promise<GroupInfo> {
-    const jid = checkGroupJid(group);
-    const key = jid.toString();
-    if (!options.refresh) {
-      const cached = this.#cache.get(key);
-      if (cached) return Promise.resolve(cached);
-    }
-    // Concurrent callers (a burst of sends into one group) share one query.
-    let pending = this.#inflight.get(key);
-    if (!pending) {
-      pending = this.#fetch(jid, options.signal).finally(() => {
-        this.#inflight.delete(key);
-        this.#stale.delete(key);
-      });
-      this.#inflight.set(key, pending);
-    }
-    return pending;
-  }
-
-  async #fetch(group: Jid, signal?: AbortSignal): Promise<GroupInfo> {
-    const info = await this.#ctx.execute(groupInfoSpec(group), { signal });
-    if (!this.#stale.has(group.toString())) await this.#remember(info);
-    return info;
-  }
-
-  async #remember(info: GroupInfo): Promise<void> {
-    await this.#learn(info.participants);
-    this.#cache.set(info.jid.toString(), info);
-  }
-
-  async #learn(members: readonly GroupMember[]): Promise<void> {
-    for (const p of members) {
-      if (p.lid && p.phoneNumber) await this.#ctx.learnLidMapping(p.lid, p.phoneNumber, "usync");
-    }
+    return this.#state.metadata(checkGroupJid(group), options);
   }
 
   /**
@@ -151,15 +107,13 @@ export class Groups {
    */
   async participating(options: GroupCallOptions = {}): Promise<GroupInfo[]> {
     const groups = await this.#ctx.execute(participatingSpec(), options);
-    for (const g of groups) await this.#remember(g);
+    for (const g of groups) await this.#state.remember(g);
     return groups;
   }
 
   /** Drops a group from the cache (the next `metadata` asks the server). */
   invalidate(group: Jid): void {
-    const key = group.toString();
-    this.#cache.delete(key);
-    if (this.#inflight.has(key)) this.#stale.add(key);
+    this.#state.invalidate(group);
   }
 
   // ---- create and leave -------------------------------------------------------------------------
@@ -181,7 +135,7 @@ export class Groups {
    */
   async create(options: CreateGroupOptions, call: GroupCallOptions = {}): Promise<GroupCreateResult> {
     const result = await this.#ctx.execute(createGroupSpec(options), call);
-    await this.#remember(result.group);
+    await this.#state.remember(result.group);
     return result;
   }
 
@@ -292,23 +246,14 @@ export class Groups {
     options: GroupCallOptions,
   ): Promise<ParticipantResult[]> {
     const jid = checkGroupJid(group);
-    const epoch = this.#rotations.get(jid.toString()) ?? 0;
+    const epoch = this.#state.epoch(jid);
     const results = await this.#ctx.execute(
       participantsSpec(jid, action, checkParticipants(participants)),
       options,
     );
     const done = results.filter((r) => r.status === 200).map(asMember);
     if (done.length === 0) return results;
-    if (action === "remove") {
-      // Rotate now, so a send right after this call already uses a new key, unless the notification of
-      // this very removal came first and did it; then remember it, so that notification does not
-      // rotate a second time (one more sender-key fan-out to every member for nothing).
-      const key = jid.toString();
-      if ((this.#rotations.get(key) ?? 0) === epoch) {
-        await this.#rotate(jid);
-        this.#ownRemovals.set(key, new Set(done.flatMap(addresses)));
-      }
-    }
+    if (action === "remove") await this.#state.removedBySelf(jid, epoch, done);
     const change: GroupChange = action === "add"
       ? { type: "participantsAdded", participants: done }
       : action === "remove"
@@ -316,7 +261,7 @@ export class Groups {
       : action === "promote"
       ? { type: "participantsPromoted", participants: done }
       : { type: "participantsDemoted", participants: done };
-    await this.#applyChange(jid, change, this.#selfHeader());
+    await this.#state.apply(jid, change, this.#state.selfHeader());
     return results;
   }
 
@@ -346,7 +291,11 @@ export class Groups {
     );
     const done = results.filter((r) => r.status === 200).map(asMember);
     if (done.length) {
-      await this.#applyChange(jid, { type: "participantsAdded", participants: done }, this.#selfHeader());
+      await this.#state.apply(
+        jid,
+        { type: "participantsAdded", participants: done },
+        this.#state.selfHeader(),
+      );
     }
     return results;
   }
@@ -374,7 +323,7 @@ export class Groups {
   async setSubject(group: Jid | string, subject: string, options: GroupCallOptions = {}): Promise<void> {
     const jid = checkGroupJid(group);
     await this.#ctx.execute(subjectSpec(jid, subject), options);
-    await this.#applyChange(jid, { type: "subject", subject }, this.#selfHeader());
+    await this.#state.apply(jid, { type: "subject", subject }, this.#state.selfHeader());
   }
 
   /**
@@ -401,7 +350,7 @@ export class Groups {
     const change: GroupChange = text
       ? { type: "description", id, description: { text, id } }
       : { type: "description", id };
-    await this.#applyChange(jid, change, this.#selfHeader());
+    await this.#state.apply(jid, change, this.#state.selfHeader());
     return id;
   }
 
@@ -416,7 +365,7 @@ export class Groups {
   async setAnnounce(group: Jid | string, announce: boolean, options: GroupCallOptions = {}): Promise<void> {
     const jid = checkGroupJid(group);
     await this.#ctx.execute(settingSpec(jid, { setting: "announce", value: announce }), options);
-    await this.#applyChange(jid, { type: "announce", announce }, this.#selfHeader());
+    await this.#state.apply(jid, { type: "announce", announce }, this.#state.selfHeader());
   }
 
   /**
@@ -430,7 +379,7 @@ export class Groups {
   async setLocked(group: Jid | string, locked: boolean, options: GroupCallOptions = {}): Promise<void> {
     const jid = checkGroupJid(group);
     await this.#ctx.execute(settingSpec(jid, { setting: "locked", value: locked }), options);
-    await this.#applyChange(jid, { type: "locked", locked }, this.#selfHeader());
+    await this.#state.apply(jid, { type: "locked", locked }, this.#state.selfHeader());
   }
 
   /**
@@ -448,7 +397,7 @@ export class Groups {
   ): Promise<void> {
     const jid = checkGroupJid(group);
     await this.#ctx.execute(settingSpec(jid, { setting: "memberAddMode", value: mode }), options);
-    await this.#applyChange(jid, { type: "memberAddMode", mode }, this.#selfHeader());
+    await this.#state.apply(jid, { type: "memberAddMode", mode }, this.#state.selfHeader());
   }
 
   /**
@@ -466,7 +415,7 @@ export class Groups {
   ): Promise<void> {
     const jid = checkGroupJid(group);
     await this.#ctx.execute(settingSpec(jid, { setting: "membershipApproval", value: enabled }), options);
-    await this.#applyChange(jid, { type: "membershipApproval", enabled }, this.#selfHeader());
+    await this.#state.apply(jid, { type: "membershipApproval", enabled }, this.#state.selfHeader());
   }
 
   /**
@@ -480,7 +429,7 @@ export class Groups {
   async setEphemeral(group: Jid | string, seconds: number, options: GroupCallOptions = {}): Promise<void> {
     const jid = checkGroupJid(group);
     await this.#ctx.execute(groupDisappearingSpec(jid, seconds), options);
-    await this.#applyChange(jid, { type: "ephemeral", expiration: seconds }, this.#selfHeader());
+    await this.#state.apply(jid, { type: "ephemeral", expiration: seconds }, this.#state.selfHeader());
   }
 
   // ---- invites ----------------------------------------------------------------------------------
@@ -625,105 +574,6 @@ export class Groups {
   communityParticipants(community: Jid | string, options: GroupCallOptions = {}): Promise<GroupMember[]> {
     return this.#ctx.execute(linkedParticipantsSpec(checkGroupJid(community, "community")), options);
   }
-
-  // ---- notifications ----------------------------------------------------------------------------
-
-  #onNotification(node: Node): Promise<void> {
-    const parsed = parseGroupNotification(node);
-    if (!parsed) {
-      this.#ctx.log.warn(`ignoring a w:gp2 notification from ${node.attrs.from ?? "(nobody)"}: not a group`);
-      return Promise.resolve();
-    }
-    // The router runs handlers concurrently; one group's notifications must apply in arrival order
-    // (a <create> and then a rename, replayed together after a login).
-    const key = parsed.header.group.toString();
-    const previous = this.#queues.get(key) ?? Promise.resolve();
-    const mine = previous.then(() => this.#handle(parsed));
-    const tail = mine.catch(() => {});
-    this.#queues.set(key, tail);
-    tail.then(() => {
-      if (this.#queues.get(key) === tail) this.#queues.delete(key);
-    });
-    return mine;
-  }
-
-  async #handle(parsed: NonNullable<ReturnType<typeof parseGroupNotification>>): Promise<void> {
-    const { header } = parsed;
-    if (parsed.joined) {
-      this.#settle(header.group);
-      await this.#remember(parsed.joined.group);
-      await this.#ctx.emit("joinedGroup", parsed.joined);
-    }
-    for (const change of parsed.changes) {
-      await this.#applyChange(header.group, change, header, "notification");
-      await this.#ctx.emit("groupUpdate", { ...header, change });
-    }
-  }
-
-  /** Marks an in-flight metadata query of `group` as outdated (its answer predates a change). */
-  #settle(group: Jid): void {
-    const key = group.toString();
-    if (this.#inflight.has(key)) this.#stale.add(key);
-  }
-
-  #isSelf(m: GroupMember): boolean {
-    const users = [this.#ctx.ownJid?.user, this.#ctx.ownLid?.user].filter((u) => u !== undefined);
-    return [m.jid, m.lid, m.phoneNumber].some((j) => j !== undefined && users.includes(j.user));
-  }
-
-  #selfHeader(): Pick<GroupUpdateEvent, "author" | "authorPn" | "timestamp"> {
-    return { author: this.#ctx.ownJid?.toNonAd(), timestamp: new Date() };
-  }
-
-  async #rotate(group: Jid): Promise<void> {
-    await this.#ctx.rotateGroupSenderKey(group);
-    const key = group.toString();
-    this.#rotations.set(key, (this.#rotations.get(key) ?? 0) + 1);
-  }
-
-  /** True (once) when `change` is the notification of a removal we made and already rotated for. */
-  #alreadyRotated(group: Jid, change: GroupChange, header: Pick<GroupUpdateEvent, "author">): boolean {
-    if (change.type !== "participantsRemoved" || !header.author) return false;
-    const author = { jid: header.author, isAdmin: false, isSuperAdmin: false };
-    const key = group.toString();
-    const removed = this.#ownRemovals.get(key);
-    if (!removed || !this.#isSelf(author)) return false;
-    if (!change.participants.every((p) => addresses(p).some((a) => removed.has(a)))) return false;
-    this.#ownRemovals.delete(key);
-    return true;
-  }
-
-  /** Applies a change to the cache, and rotates our sender key when someone left or was removed. */
-  async #applyChange(
-    group: Jid,
-    change: GroupChange,
-    header: Pick<GroupUpdateEvent, "author" | "authorPn" | "timestamp">,
-    origin: "self" | "notification" = "self",
-  ): Promise<void> {
-    const key = group.toString();
-    this.#settle(group);
-    if (change.type === "participantsAdded") await this.#learn(change.participants);
-    if (change.type === "participantsRemoved" || change.type === "deleted") {
-      // Whoever is gone must not read what we send next: a new sender key goes to the members left.
-      if (origin === "notification" && !this.#alreadyRotated(group, change, header)) {
-        await this.#rotate(group);
-      }
-      if (change.type === "deleted" || change.participants.some((p) => this.#isSelf(p))) {
-        this.#cache.delete(key);
-        return;
-      }
-    }
-    const cached = this.#cache.get(key);
-    if (!cached) return;
-    const next = applyGroupChange(cached, change, header);
-    if (next) this.#cache.set(key, next);
-    else this.#cache.delete(key);
-  }
-}
-
-/** Every address of a member, as user strings (`user@server`), to match it however it is named. */
-function addresses(m: GroupMember): string[] {
-  return [m.jid, m.lid, m.phoneNumber].filter((j) => j !== undefined).map((j) => j.toNonAd().toString());
 }
 
 function asMember(r: ParticipantResult): GroupMember {
