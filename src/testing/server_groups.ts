@@ -18,6 +18,7 @@
  */
 
 import { getChild, getChildren, Jid, type Node, type NodeInput } from "../binary/mod.ts";
+import { nodeText } from "../features/groups/parse.ts";
 import type { Account } from "./accounts.ts";
 import { type FakeWhatsApp, iqError } from "./fake_whatsapp.ts";
 import { groupNode, isAdmin, isMember, type ServerGroup } from "./groups.ts";
@@ -55,8 +56,6 @@ const SETTING_TAGS: ReadonlySet<string> = new Set([
   "membership_approval_mode",
 ]);
 
-const lenient = new TextDecoder("utf-8", { fatal: false });
-
 function reply(node: Node, from: Jid | string, content?: NodeInput[]): NodeInput {
   return { tag: "iq", attrs: { from, type: "result", id: node.attrs.id }, content };
 }
@@ -91,30 +90,22 @@ function createGroup(wa: FakeWhatsApp, actor: Account, create: Node): NodeInput 
   }
   const ephemeral = Number(getChild(create, "ephemeral")?.attrs.expiration ?? 0);
   if (ephemeral && !SERVER_EPHEMERAL_TIMERS.includes(ephemeral)) return { code: 400, text: "bad-request" };
-  const addMode = getChild(create, "member_add_mode");
-  const addModeText = addMode?.content instanceof Uint8Array
-    ? lenient.decode(addMode.content)
-    : typeof addMode?.content === "string"
-    ? addMode.content
-    : undefined;
-  const description = getChild(getChild(create, "description") ?? { tag: "", attrs: {} }, "body");
+  const addMode = nodeText(getChild(create, "member_add_mode"));
+  const descriptionNode = getChild(create, "description");
+  const description = descriptionNode && nodeText(getChild(descriptionNode, "body"));
   const group = wa.groups.create({
     creator: Jid.pn(actor.phone),
     participants: [],
     subject,
     announce: getChild(create, "announcement") !== undefined,
     locked: getChild(create, "locked") !== undefined,
-    memberAddMode: addModeText === "admin_add" ? "admin_add" : "all_member_add",
+    memberAddMode: addMode === "admin_add" ? "admin_add" : "all_member_add",
     membershipApproval: getChild(getChild(create, "membership_approval_mode") ?? create, "group_join")?.attrs
       .state === "on",
     ephemeral,
     community,
     parent: parent?.jid,
-    description: description?.content instanceof Uint8Array
-      ? lenient.decode(description.content)
-      : typeof description?.content === "string"
-      ? description.content
-      : undefined,
+    description: description || undefined,
   });
   const { results, admitted } = screenAdds(wa, group, actor, participantJids(create));
   for (const a of admitted) group.members.set(a.phone, { account: a, role: "member" });

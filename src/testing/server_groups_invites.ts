@@ -18,7 +18,14 @@ import { getChild, type Node, type NodeInput } from "../binary/mod.ts";
 import type { Account } from "./accounts.ts";
 import type { FakeWhatsApp } from "./fake_whatsapp.ts";
 import { groupNode, isAdmin, isMember, type ServerGroup } from "./groups.ts";
-import { admit, fileJoinRequest, type GroupRefusal, NOT_ADMIN, NOT_MEMBER } from "./server_groups_members.ts";
+import {
+  admit,
+  fileJoinRequest,
+  type GroupRefusal,
+  isRefusal,
+  NOT_ADMIN,
+  NOT_MEMBER,
+} from "./server_groups_members.ts";
 import { memberAccounts, notifyGroup } from "./server_groups_notify.ts";
 import { unixNow } from "./stanza_util.ts";
 
@@ -63,7 +70,7 @@ export function inviteByCode(
   join: boolean,
 ): NodeInput | GroupRefusal {
   const group = byCode(wa, node.attrs.code);
-  if ("code" in group) return group;
+  if (isRefusal(group)) return group;
   if (!join) return groupNode(group);
   if (isMember(group, account)) return { tag: "group", attrs: { jid: group.jid } };
   if (group.membershipApproval) {
@@ -95,7 +102,7 @@ export function acceptInvite(
   node: Node,
 ): GroupRefusal | undefined {
   const found = addRequestFor(wa, group, account, node);
-  if ("text" in found) return found;
+  if (isRefusal(found)) return found;
   wa.groups.useAddRequest(found.code);
   if (!isMember(group, account)) admit(wa, group, account, [account], "invite");
   return undefined;
@@ -111,5 +118,5 @@ export function inviteMessageInfo(
   const request = getChild(query, "add_request");
   if (!request) return { code: 400, text: "bad-request" };
   const found = addRequestFor(wa, group, account, request);
-  return "text" in found ? found : groupNode(group);
+  return isRefusal(found) ? found : groupNode(group);
 }

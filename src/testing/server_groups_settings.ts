@@ -15,6 +15,7 @@
  */
 
 import { getChild, Jid, type Node, type NodeInput } from "../binary/mod.ts";
+import { nodeText } from "../features/groups/parse.ts";
 import type { Account } from "./accounts.ts";
 import type { FakeWhatsApp } from "./fake_whatsapp.ts";
 import { isAdmin, isMember, memberAddress, type ServerGroup } from "./groups.ts";
@@ -24,13 +25,6 @@ import { unixNow } from "./stanza_util.ts";
 
 /** The timers the server accepts, in seconds. */
 export const SERVER_EPHEMERAL_TIMERS: readonly number[] = [86_400, 604_800, 7_776_000];
-
-const lenient = new TextDecoder("utf-8", { fatal: false });
-
-function text(node: Node | undefined): string {
-  const c = node?.content;
-  return typeof c === "string" ? c : c instanceof Uint8Array ? lenient.decode(c) : "";
-}
 
 function mayEditInfo(group: ServerGroup, actor: Account): GroupRefusal | undefined {
   if (!isMember(group, actor)) return NOT_MEMBER;
@@ -56,7 +50,7 @@ export function changeGroupSetting(
     case "subject": {
       const refusal = mayEditInfo(group, actor);
       if (refusal) return refusal;
-      const subject = text(child);
+      const subject = nodeText(child);
       if (subject.trim().length === 0 || subject.length > 100) return { code: 406, text: "not-acceptable" };
       group.subject = subject;
       group.subjectTime = unixNow();
@@ -86,7 +80,7 @@ export function changeGroupSetting(
         notify({ tag: "description", attrs: { id }, content: [{ tag: "delete", attrs: {} }] });
         return undefined;
       }
-      const body = text(getChild(child, "body"));
+      const body = nodeText(getChild(child, "body"));
       if (body.length > 2048) return { code: 406, text: "not-acceptable" };
       group.description = { text: body, id, setBy: actor, t: unixNow() };
       notify({ tag: "description", attrs: { id }, content: [{ tag: "body", attrs: {}, content: body }] });
@@ -125,7 +119,7 @@ export function changeGroupSetting(
     case "member_add_mode": {
       const refusal = mayChangeSettings(group, actor);
       if (refusal) return refusal;
-      const mode = text(child);
+      const mode = nodeText(child);
       if (mode !== "admin_add" && mode !== "all_member_add") return { code: 400, text: "bad-request" };
       if (group.memberAddMode === mode) return undefined;
       group.memberAddMode = mode;

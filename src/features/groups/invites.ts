@@ -10,12 +10,12 @@
  * @module
  */
 
-import { getChild, Jid, type Node } from "../../binary/mod.ts";
+import { getChild, Jid } from "../../binary/mod.ts";
 import type { Message } from "../../proto/mod.ts";
 import { GroupInviteMessageGroupType } from "../../proto/mod.ts";
 import { InputError } from "../errors.ts";
 import { badResponse, type IqSpec, requireChild } from "../iq.ts";
-import { type GroupInfo, parseGroupNode } from "./parse.ts";
+import { type GroupInfo, groupJidOf, parseGroupNode } from "./parse.ts";
 import { GROUP_SERVER } from "./specs.ts";
 
 /** What every invite link starts with. */
@@ -95,12 +95,6 @@ export interface JoinResult {
   pending: boolean;
 }
 
-function groupAttr(node: Node): Jid | undefined {
-  const text = node.attrs.jid ?? node.attrs.id;
-  const jid = text ? Jid.tryParse(text.includes("@") ? text : `${text}@g.us`) : undefined;
-  return jid?.isGroup() ? jid : undefined;
-}
-
 /** Joins a group by invite code (`<invite code/>` set to `g.us`). */
 export function joinWithCodeSpec(code: string): IqSpec<JoinResult> {
   const c = inviteCodeOf(code);
@@ -116,7 +110,7 @@ export function joinWithCodeSpec(code: string): IqSpec<JoinResult> {
     parse: (res) => {
       const request = getChild(res, "membership_approval_request");
       const node = request ?? requireChild(spec, res, "group");
-      const group = groupAttr(node);
+      const group = groupJidOf(node);
       if (!group) throw badResponse(spec, `<${node.tag}> names no group`, res);
       return { group, pending: request !== undefined };
     },
