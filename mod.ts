@@ -155,8 +155,35 @@ export { toJid } from "./src/features/jid_input.ts";
 export { generateMessageId } from "./src/client/mod.ts";
 
 // Features.
-export { type GroupInfo, type GroupMember } from "./src/features/groups/parse.ts";
-export type { GroupEvents, Groups } from "./src/features/groups/groups.ts";
+export type { GroupDescription, GroupInfo, GroupMember, MemberAddMode } from "./src/features/groups/parse.ts";
+export type { GroupCallOptions, Groups, Participants } from "./src/features/groups/groups.ts";
+export type {
+  GroupChange,
+  GroupEvents,
+  GroupUpdateEvent,
+  JoinedGroupEvent,
+} from "./src/features/groups/events.ts";
+export type {
+  GroupCreateResult,
+  JoinRequest,
+  ParticipantOutcome,
+  ParticipantResult,
+} from "./src/features/groups/specs.ts";
+export {
+  type CreateGroupOptions,
+  GROUP_DESCRIPTION_MAX,
+  GROUP_SIZE_LIMIT,
+  GROUP_SUBJECT_MAX,
+  type ParticipantInput,
+} from "./src/features/groups/options.ts";
+export {
+  type GroupInvite,
+  INVITE_LINK_PREFIX,
+  inviteCodeOf,
+  type JoinResult,
+  parseGroupInvite,
+} from "./src/features/groups/invites.ts";
+export type { SubGroup } from "./src/features/groups/communities.ts";
 export type { ChatEvents, Chats } from "./src/features/chats.ts";
 export type {
   DownloadTo,

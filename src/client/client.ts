@@ -157,7 +157,7 @@ export class Client implements AsyncDisposable {
   #mex: Mex | undefined;
   readonly #media: Media;
   readonly #people: People;
-  #groups: Groups | undefined;
+  readonly #groups: Groups;
   #chats: Chats | undefined;
 
   private constructor(options: ClientOptions, device: Device) {
@@ -196,6 +196,8 @@ export class Client implements AsyncDisposable {
     // before anyone touches these namespaces.
     this.#people = new People((name) => this.#rt.featureContext(name));
     this.#rt.events.on("message", (event) => this.#people.onMessage(event));
+    // Built at once: group notifications must update its cache (and rotate sender keys) from the start.
+    this.#groups = new Groups(this.#rt.featureContext("Groups"));
     INTERNALS.set(this, this.#rt);
   }
 
@@ -230,7 +232,7 @@ export class Client implements AsyncDisposable {
 
   /** Groups: metadata (cached) and administration. */
   get groups(): Groups {
-    return this.#groups ??= new Groups(this.#rt.featureContext("Groups"));
+    return this.#groups;
   }
 
   /** Polls and event invitations: create, vote, respond; votes arrive as `pollVote` events. */

@@ -7,11 +7,11 @@
 
 import type { Jid, Node } from "../binary/mod.ts";
 import type { ChatEvents } from "../features/chats.ts";
-import type { GroupEvents } from "../features/groups/groups.ts";
 import type { CallEvents } from "../features/calls.ts";
 import type { NewsletterEvents } from "../features/newsletters/newsletters.ts";
 import type { PollEvents } from "../features/polls/polls.ts";
 import type { MediaEvents } from "../features/media/media.ts";
+import type { GroupEvents } from "../features/groups/events.ts";
 import type { MessageEvent } from "../features/message_info.ts";
 import type { PeopleEvents } from "../features/people.ts";
 import type { ReceiptEvents } from "../features/receipts.ts";

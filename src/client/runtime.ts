@@ -172,6 +172,7 @@ export class ClientRuntime {
       emit,
       learnLidMapping: (lid, pn, source) => this.messaging.devices.learnMapping(lid, pn, source),
       updateDevice: (change) => this.updateDevice(change),
+      rotateGroupSenderKey: (group) => this.messaging.rotateSenderKey(group),
       spawn: (what, work) => this.spawn(what, work),
     };
   }

@@ -117,6 +117,12 @@ export interface FeatureContext<E = Record<never, never>> {
   learnLidMapping(lid: Jid, phoneNumber: Jid, source: LidLearningSource): Promise<void>;
   /** Applies a change to the device and makes it durable. */
   updateDevice(change: (device: Device) => void): Promise<void>;
+  /**
+   * Forgets our sender key for a group and who received it, under the client's sender-key lock, so
+   * the next send into the group creates a new key and distributes it to the members left: someone who
+   * left or was removed cannot read later messages.
+   */
+  rotateGroupSenderKey(group: Jid): Promise<void>;
   /** Runs background work, logging (never dropping) its failure. */
   spawn(what: string, work: () => Promise<unknown>): void;
 }

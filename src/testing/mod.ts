@@ -34,7 +34,11 @@ export {
   type GroupParticipant,
   GroupRegistry,
   type GroupRole,
+  type ServerAddRequest,
   type ServerGroup,
+  type ServerJoinRequest,
+  type ServerMember,
+  type ServerMemberAddMode,
 } from "./groups.ts";
 export {
   buildMediaConnNode,

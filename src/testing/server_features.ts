@@ -10,6 +10,7 @@ import { contactsFeature } from "./server_contacts.ts";
 import { presenceFeature } from "./server_presence.ts";
 import { privacyFeature } from "./server_privacy.ts";
 import { profileFeature } from "./server_profile.ts";
+import { groupsFeature } from "./server_groups.ts";
 import { startupFeature } from "./server_startup.ts";
 import type { ServerFeature } from "./server_feature.ts";
 import { callsFeature } from "./server_calls.ts";
@@ -27,4 +28,5 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   presenceFeature,
   privacyFeature,
   profileFeature,
+  groupsFeature,
 ];

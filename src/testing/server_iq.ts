@@ -1,8 +1,8 @@
 /**
  * FakeWhatsApp's answers to client IQs: keepalive pings (`w:p`), `passive`, prekeys (`encrypt`, see
- * server_prekeys.ts), group metadata (`w:g2`, see groups.ts), device removal and
- * pair-code stages (`md`), then whatever the features' server sides answer (server_features.ts). Anything else
- * gets a 501.
+ * server_prekeys.ts), device removal and pair-code stages (`md`), then whatever the features' server sides
+ * answer (server_features.ts: groups `w:g2` in server_groups.ts, usync in server_contacts.ts, ...). Anything
+ * else gets a 501.
  *
  * usync (device lists, contacts, about texts, ...) is answered by server_contacts.ts.
  *
@@ -11,7 +11,6 @@
 
 import type { Node, NodeInput } from "../binary/mod.ts";
 import { type FakeWhatsApp, iqError, iqResult } from "./fake_whatsapp.ts";
-import { groupIq } from "./groups.ts";
 import type { ServerConnection } from "./server_connection.ts";
 import { encryptIq } from "./server_prekeys.ts";
 import { SERVER_FEATURES } from "./server_features.ts";
@@ -28,8 +27,6 @@ export async function handleServerIq(wa: FakeWhatsApp, conn: ServerConnection, n
       return await reply(iqResult(node));
     case "encrypt":
       return await reply(encryptIq(wa, conn, node));
-    case "w:g2":
-      return await reply(groupIq(wa, conn, node));
     case "md":
       await reply(await wa.pairing.handleMdIq(conn, node));
       if (conn.closeAfterReply) conn.close();

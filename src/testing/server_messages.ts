@@ -8,7 +8,7 @@
  * | --- | --- |
  * | 400 | no `id` or `to`, or `to` is not a JID |
  * | 401 | the connection is not logged in as a device |
- * | 403 | a group message from an account that is not a member |
+ * | 403 | a group message from an account that is not a member, or from a non-admin in an announcement group |
  * | 404 | unknown user, device (retry resends) or group |
  * | any | `faults.messageAckError` is set |
  *
@@ -42,7 +42,7 @@ import { getChild, getChildren, Jid, type Node, type NodeInput } from "../binary
 import type { Account, ServerDevice } from "./accounts.ts";
 import type { RoutedStanza } from "./delivery.ts";
 import type { FakeWhatsApp } from "./fake_whatsapp.ts";
-import { isMember, type ServerGroup } from "./groups.ts";
+import { isAdmin, isMember, type ServerGroup } from "./groups.ts";
 import type { ServerConnection } from "./server_connection.ts";
 import { handleNewsletterMessage } from "./server_newsletters.ts";
 import { cloneNode, deviceAddress, parseJidAttr, unixNow } from "./stanza_util.ts";
@@ -238,6 +238,7 @@ function routeGroup(wa: FakeWhatsApp, node: Node, sender: Sender, to: Jid, t: nu
   const group = wa.groups.get(to);
   if (!group) return 404;
   if (!isMember(group, sender.account)) return 403;
+  if (group.announce && !isAdmin(group, sender.account)) return 403;
   const lid = group.addressingMode === "lid";
   const { pairwise, skmsg } = topLevelEncs(node);
   const { byDevice, unknown } = participantEncs(wa, node);

@@ -1,13 +1,17 @@
 /**
  * FakeWhatsApp's groups: creation, the w:g2 metadata query (node shape from whatsmeow group.go,
- * `parseGroupNode` / `parseParticipant`), and group message fan-out on raw stanzas (participant,
- * addressing_mode, participant_lid / participant_pn from whatsmeow message.go `parseMessageSource`).
+ * `parseGroupNode` / `parseParticipant`), group message fan-out on raw stanzas (participant,
+ * addressing_mode, participant_lid / participant_pn from whatsmeow message.go `parseMessageSource`), and
+ * the w:g2 administration IQs and w:gp2 notifications on the wire (shapes from
+ * reference/protocol-facts-features.md 4.1, 4.3, 4.4).
  */
 
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
-import { getChild, getChildren, Jid } from "../../src/binary/mod.ts";
+import { getChild, getChildren, Jid, type Node } from "../../src/binary/mod.ts";
+import { type Client, clientInternals } from "../../src/client/client.ts";
 import { IqError } from "../../src/features/errors.ts";
 import {
+  deadline,
   enc,
   encBytes,
   newId,
@@ -214,4 +218,159 @@ Deno.test("w:g2 metadata: members see subject, creator, roles and both addresses
   assertEquals(forbidden.status, 403);
   const missing = await assertRejects(() => query(alice.client, Jid.group("120363000000000001")), IqError);
   assertEquals(missing.status, 404);
+});
+
+/** Records the raw w:gp2 notifications a client receives (beside its own groups handler). */
+class Gp2Inbox {
+  readonly nodes: Node[] = [];
+  readonly #waiters = new Set<() => void>();
+  constructor(client: Client) {
+    clientInternals(client).router.on({ tag: "notification", type: "w:gp2" }, (node) => {
+      this.nodes.push(node);
+      for (const wake of [...this.#waiters]) wake();
+    });
+  }
+  waitFor(match: (n: Node) => boolean = () => true, signal = deadline()): Promise<Node> {
+    const found = this.nodes.find(match);
+    if (found) return Promise.resolve(found);
+    const { promise, resolve, reject } = Promise.withResolvers<Node>();
+    const check = () => {
+      const n = this.nodes.find(match);
+      if (!n) return;
+      this.#waiters.delete(check);
+      resolve(n);
+    };
+    this.#waiters.add(check);
+    signal.addEventListener("abort", () => {
+      this.#waiters.delete(check);
+      reject(new Error(`no matching w:gp2; got ${this.nodes.map((n) => getChildren(n)[0]?.tag).join(", ")}`));
+    }, { once: true });
+    return promise;
+  }
+}
+
+Deno.test("w:g2 create: the <group> answer, and <create type=new key> to every member device, offline ones at login", async () => {
+  await using wa = await startServer();
+  const alicePhone = wa.phone("15550002051");
+  const bobPhone = wa.phone("15550002052");
+  const alice = await pairedClient(wa, alicePhone);
+  await using _a = alice.client;
+  const alice2 = await pairedClient(wa, alicePhone);
+  await using _a2 = alice2.client;
+  const aliceGp2 = new Gp2Inbox(alice.client);
+  const alice2Gp2 = new Gp2Inbox(alice2.client);
+  const res = await rawQuery(alice.client, {
+    namespace: "w:g2",
+    type: "set",
+    to: "g.us",
+    content: [{
+      tag: "create",
+      attrs: { subject: "Wire", key: "KEY1" },
+      content: [
+        { tag: "member_add_mode", attrs: {}, content: "admin_add" },
+        { tag: "participant", attrs: { jid: bobPhone.jid.toNonAd() } },
+        { tag: "participant", attrs: { jid: "15550002059@s.whatsapp.net" } },
+        { tag: "locked", attrs: {} },
+      ],
+    }],
+  });
+  const g = getChild(res, "group")!;
+  assertEquals([res.attrs.from, g.attrs.subject, g.attrs.size], ["g.us", "Wire", "2"]);
+  assertEquals(getChildren(g, "participant").map((p) => [p.attrs.jid, p.attrs.error]), [
+    [alicePhone.jid.toString(), undefined],
+    [bobPhone.jid.toString(), undefined],
+    ["15550002059@s.whatsapp.net", "404"],
+  ]);
+  assert(getChild(g, "locked") !== undefined);
+  const group = Jid.group(g.attrs.id);
+  for (const inbox of [aliceGp2, alice2Gp2]) {
+    const n = await inbox.waitFor();
+    assertEquals([n.attrs.from, n.attrs.participant, n.attrs.addressing_mode], [
+      group.toString(),
+      alicePhone.jid.toString(),
+      "pn",
+    ]);
+    const create = getChild(n, "create")!;
+    assertEquals([create.attrs.type, create.attrs.key, getChild(create, "group")?.attrs.id], [
+      "new",
+      "KEY1",
+      group.user,
+    ]);
+  }
+  // Bob's phone was never online: its device 0's queue holds the notification until it logs in.
+  const queued = wa.delivery.queued(bobPhone.jid).filter((d) => d.stanza.attrs.type === "w:gp2");
+  assertEquals(queued.length, 1);
+  assertEquals(String(queued[0].stanza.attrs.from), group.toString());
+  await bobPhone.client();
+  assertEquals(wa.delivery.queued(bobPhone.jid).length, 0, "flushed at login");
+});
+
+Deno.test("w:gp2 in a lid group: the author by LID with participant_pn; an add refused by privacy carries an add_request", async () => {
+  await using wa = await startServer();
+  const alicePhone = wa.phone("15550002061");
+  const bobPhone = wa.phone("15550002062");
+  const carolPhone = wa.phone("15550002063");
+  const alice = await pairedClient(wa, alicePhone, "Alice");
+  await using _a = alice.client;
+  const bob = await pairedClient(wa, bobPhone);
+  await using _b = bob.client;
+  const bobGp2 = new Gp2Inbox(bob.client);
+  const group = wa.createGroup({
+    creator: alicePhone.jid,
+    participants: [bobPhone.jid],
+    addressingMode: "lid",
+  });
+  carolPhone.account.privacy.set("groupadd", "none");
+  const add = (jid: Jid) =>
+    rawQuery(alice.client, {
+      namespace: "w:g2",
+      type: "set",
+      to: group,
+      content: [{ tag: "add", attrs: {}, content: [{ tag: "participant", attrs: { jid } }] }],
+    });
+  const refused = getChild(getChild(await add(carolPhone.lid.toNonAd()), "add")!, "participant")!;
+  assertEquals(refused.attrs.error, "403");
+  const request = getChild(refused, "add_request")!;
+  assert(request.attrs.code.length > 0 && Number(request.attrs.expiration) > Date.now() / 1000);
+  const again = getChild(getChild(await add(bobPhone.jid.toNonAd()), "add")!, "participant")!;
+  assertEquals(again.attrs.error, "409");
+
+  await rawQuery(alice.client, {
+    namespace: "w:g2",
+    type: "set",
+    to: group,
+    content: [{ tag: "subject", attrs: {}, content: "Renamed" }],
+  });
+  const n = await bobGp2.waitFor((x) => getChild(x, "subject") !== undefined);
+  assertEquals([n.attrs.participant, n.attrs.participant_pn, n.attrs.notify, n.attrs.addressing_mode], [
+    alicePhone.lid.toString(),
+    alicePhone.jid.toString(),
+    "Alice",
+    "lid",
+  ]);
+  const subject = getChild(n, "subject")!;
+  assertEquals([subject.attrs.subject, subject.attrs.s_o, subject.attrs.s_o_pn], [
+    "Renamed",
+    alicePhone.lid.toString(),
+    alicePhone.jid.toString(),
+  ]);
+
+  // Alice leaves: bob is told by a <remove> from alice, then promoted by the server (no author).
+  await rawQuery(alice.client, {
+    namespace: "w:g2",
+    type: "set",
+    to: "g.us",
+    content: [{ tag: "leave", attrs: {}, content: [{ tag: "group", attrs: { id: group } }] }],
+  });
+  const removed = await bobGp2.waitFor((x) => getChild(x, "remove") !== undefined);
+  assertEquals(
+    getChildren(getChild(removed, "remove")!, "participant").map((p) => [p.attrs.jid, p.attrs.phone_number]),
+    [
+      [alicePhone.lid.toString(), alicePhone.jid.toString()],
+    ],
+  );
+  const promoted = await bobGp2.waitFor((x) => getChild(x, "promote") !== undefined);
+  assertEquals(promoted.attrs.participant, undefined);
+  assertEquals(getChild(getChild(promoted, "promote")!, "participant")!.attrs.type, "admin");
+  assertEquals(wa.groupParticipants(group).map((p) => p.role), ["admin"]);
 });

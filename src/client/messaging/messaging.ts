@@ -14,7 +14,7 @@ import type { GroupInfo } from "../../features/groups/parse.ts";
 import { type MessageEvent, type MessageInfo, parseMessageSource } from "../../features/message_info.ts";
 import type { SendOptions, SendResult } from "../../features/send_options.ts";
 import type { Message } from "../../proto/mod.ts";
-import { KeyedMutex, type SignalContext, type SignalStore } from "../../signal/mod.ts";
+import { KeyedMutex, senderKeyName, type SignalContext, type SignalStore } from "../../signal/mod.ts";
 import type { ClientCore } from "../core.ts";
 import { Devices } from "./devices.ts";
 import { OfflineSync } from "./offline.ts";
@@ -138,6 +138,20 @@ export class Messaging {
   /** Sends a message (see `Client.sendMessage`). */
   sendMessage(to: Jid, message: Message, options?: SendOptions): Promise<SendResult> {
     return sendMessage(this.#send, to, message, options);
+  }
+
+  /**
+   * Forgets our sender key for `group` and its SKDM recipients under the sender-key lock (named as
+   * send.ts names it), so the next send creates a new key and distributes it again.
+   */
+  async rotateSenderKey(group: Jid): Promise<void> {
+    const d = this.#core.device;
+    if (!d.pn) return;
+    const name = senderKeyName(group.toString(), (d.lid ?? d.pn).toSignalAddress());
+    await this.#locks.withLock(`sender-key:${name}`, async () => {
+      await this.#core.store.deleteSenderKey(name);
+      await this.#core.store.clearSkdmRecipients(group.toString());
+    });
   }
 
   /** True while the offline backlog is being processed. */

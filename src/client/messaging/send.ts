@@ -15,7 +15,8 @@
 import { Jid, type Node, type NodeInput } from "../../binary/mod.ts";
 import { randomBytes } from "../../crypto/mod.ts";
 import { ConnectionError, SendError } from "../../features/errors.ts";
-import type { GroupInfo } from "../../features/groups/parse.ts";
+import type { AddressingMode } from "../../features/message_info.ts";
+
 import { newsletterMessageNode } from "../../features/newsletters/stanzas.ts";
 import type { SendOptions, SendResult } from "../../features/send_options.ts";
 import { ADVSignedDeviceIdentity, Message, ProtocolMessageType } from "../../proto/mod.ts";
@@ -33,6 +34,14 @@ import {
 import type { ClientCore } from "../core.ts";
 import { BundleError, fetchPreKeyBundles } from "./bundles.ts";
 import type { Devices } from "./devices.ts";
+
+/** Who a group (or status) message goes to: the part of group metadata the send pipeline needs. */
+export interface SendAudience {
+  /** How members are addressed. */
+  addressingMode?: AddressingMode;
+  /** The members (users). */
+  participants: ReadonlyArray<{ jid: Jid }>;
+}
 
 /** A new message id in WhatsApp Web's format (`3EB0` followed by 18 upper-case hex digits). */
 export function generateMessageId(): string {
@@ -104,7 +113,7 @@ export interface SendContext {
   /** Device lists and addresses. */
   devices: Devices;
   /** Group metadata (cached by the groups feature). */
-  groupInfo(group: Jid): Promise<GroupInfo>;
+  groupInfo(group: Jid): Promise<SendAudience>;
   /** Per-address locks shared with the receive path. */
   locks: KeyedMutex;
   /** Signal context for this device. */
@@ -275,7 +284,7 @@ async function statusAudience(
   to: Jid,
   audience: readonly Jid[] | undefined,
   me: { pn: Jid; lid?: Jid },
-): Promise<GroupInfo> {
+): Promise<SendAudience> {
   if (!audience?.length) {
     throw new SendError("invalid_input", "a status post needs an audience (options.statusAudience)");
   }
@@ -290,10 +299,8 @@ async function statusAudience(
     members.set(member.toString(), member);
   }
   return {
-    jid: to,
-    subject: "",
     addressingMode: me.lid ? "lid" : undefined,
-    participants: [...members.values()].map((jid) => ({ jid, isAdmin: false, isSuperAdmin: false })),
+    participants: [...members.values()].map((jid) => ({ jid })),
   };
 }
 
@@ -316,7 +323,7 @@ export async function sendMessage(
   let includeIdentity = false;
   let skdmDevices: Jid[] = [];
   let tcToken: NodeInput | undefined;
-  let group: GroupInfo | undefined;
+  let group: SendAudience | undefined;
   const isStatus = to.isStatusBroadcast();
   if (to.isGroup() || isStatus) {
     group = isStatus ? await statusAudience(ctx, to, options.statusAudience, me) : await ctx.groupInfo(to);
