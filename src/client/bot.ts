@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { HistorySyncOptions } from "../features/history_sync/options.ts";
 import type { Logger } from "../logger.ts";
 import type { Backend } from "../store/mod.ts";
 import { Client, type ClientOptions } from "./client.ts";
@@ -152,6 +153,25 @@ export class BotBuilder {
   withTimings(timings: Partial<ClientTimings>): this {
     this.#options.timings = timings;
     return this;
+  }
+
+  /**
+   * What to keep of the history the phone sends after linking (see `HistorySyncOptions`).
+   *
+   * @example
+   * ```ts ignore
+   * Bot.builder().withHistory({ skip: true }); // a bot that only answers new messages
+   * Bot.builder().withHistory({ days: 7, conversation: (id) => id.endsWith("@g.us") });
+   * ```
+   */
+  withHistory(options: HistorySyncOptions): this {
+    this.#options.history = { ...options };
+    return this;
+  }
+
+  /** Skips history sync entirely (nothing is downloaded); the seed's `skip_history_sync()`. */
+  skipHistorySync(): this {
+    return this.withHistory({ skip: true });
   }
 
   /** Turns auto-reconnect on or off (default on). */

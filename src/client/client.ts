@@ -11,6 +11,8 @@ import { Chats } from "../features/chats.ts";
 import type { IqSpec } from "../features/iq.ts";
 import { toJid } from "../features/jid_input.ts";
 import { Groups } from "../features/groups/groups.ts";
+import { History } from "../features/history_sync/history_sync.ts";
+import { historyDeviceProps, type HistorySyncOptions } from "../features/history_sync/options.ts";
 import type { MediaHttpClient } from "../features/media/http.ts";
 import { Media, type SendMediaOptions, type UploadSource } from "../features/media/media.ts";
 import { MediaHttp } from "../features/media/media_http.ts";
@@ -96,6 +98,22 @@ export interface ClientOptions {
   autoReconnect?: boolean;
   /** Timing knobs (tests shrink them; the defaults follow WhatsApp Web). */
   timings?: Partial<ClientTimings>;
+  /**
+   * What to keep of the chat history the phone sends after linking: everything by default; `{ skip:
+   * true }` downloads nothing; `days`, `conversation` and `syncTypes` keep part of it.
+   */
+  history?: HistorySyncOptions;
+}
+
+/** The device props to register with: the caller's, over what the history options ask of the phone. */
+function devicePropsOf(options: ClientOptions): DevicePropsOptions {
+  const fromHistory = historyDeviceProps(options.history);
+  const own = options.deviceProps ?? {};
+  return {
+    ...fromHistory,
+    ...own,
+    historySyncConfig: { ...fromHistory.historySyncConfig, ...own.historySyncConfig },
+  };
 }
 
 const INTERNALS = new WeakMap<Client, ClientRuntime>();
@@ -158,6 +176,7 @@ export class Client implements AsyncDisposable {
   readonly #media: Media;
   readonly #people: People;
   readonly #groups: Groups;
+  readonly #history: History;
   #chats: Chats | undefined;
 
   private constructor(options: ClientOptions, device: Device) {
@@ -170,7 +189,7 @@ export class Client implements AsyncDisposable {
         tcpWebSocketTransport({ url: options.url, proxy: options.proxy, caCerts: options.caCerts }),
       version: options.version ?? DEFAULT_WA_VERSION,
       trustedRoot: options.trustedRoot,
-      deviceProps: options.deviceProps,
+      deviceProps: devicePropsOf(options),
       autoReconnect: options.autoReconnect ?? true,
       groupInfo: (group) => this.groups.metadata(group),
       sendHooks: {
@@ -198,6 +217,12 @@ export class Client implements AsyncDisposable {
     this.#rt.events.on("message", (event) => this.#people.onMessage(event));
     // Built at once: group notifications must update its cache (and rotate sender keys) from the start.
     this.#groups = new Groups(this.#rt.featureContext("Groups"));
+    // Built at once: the phone sends history right after linking, before anyone touches `history`.
+    this.#history = new History(
+      this.#rt.featureContext("History"),
+      (ref, o) => this.#media.download(ref, { to: "stream", retry: false, maxBytes: o.maxBytes }),
+      options.history,
+    );
     INTERNALS.set(this, this.#rt);
   }
 
@@ -215,7 +240,7 @@ export class Client implements AsyncDisposable {
     let device = await options.store.loadDevice();
     if (!device) {
       device = createDevice();
-      device.deviceProps = buildDeviceProps(options.deviceProps);
+      device.deviceProps = buildDeviceProps(devicePropsOf(options));
       if (options.pushName) device.pushName = options.pushName;
       await options.store.saveDevice(device);
       await options.store.flush();
@@ -233,6 +258,15 @@ export class Client implements AsyncDisposable {
   /** Groups: metadata (cached) and administration. */
   get groups(): Groups {
     return this.#groups;
+  }
+
+  /**
+   * History sync: the chat history the phone sends after linking arrives as `historySync` events (one
+   * per conversation, decoded on request), with `historySyncProgress`; `fetchMessages` asks the phone for
+   * older messages of one chat.
+   */
+  get history(): History {
+    return this.#history;
   }
 
   /** Polls and event invitations: create, vote, respond; votes arrive as `pollVote` events. */

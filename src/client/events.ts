@@ -12,6 +12,7 @@ import type { NewsletterEvents } from "../features/newsletters/newsletters.ts";
 import type { PollEvents } from "../features/polls/polls.ts";
 import type { MediaEvents } from "../features/media/media.ts";
 import type { GroupEvents } from "../features/groups/events.ts";
+import type { HistorySyncEvents } from "../features/history_sync/events.ts";
 import type { MessageEvent } from "../features/message_info.ts";
 import type { PeopleEvents } from "../features/people.ts";
 import type { ReceiptEvents } from "../features/receipts.ts";
@@ -172,7 +173,8 @@ export interface ClientEvents
     NewsletterEvents,
     CallEvents,
     MediaEvents,
-    PeopleEvents {
+    PeopleEvents,
+    HistorySyncEvents {
   /** A handler or background task failed; the client carries on. */
   error: ErrorEvent;
   /** Logged in and ready. */

@@ -16,6 +16,7 @@ import {
   ClientPayloadConnectType,
   DeviceProps,
   DevicePropsPlatformType,
+  type HistorySyncConfig,
   UserAgentPlatform,
   UserAgentReleaseChannel,
   WebInfoSubPlatform,
@@ -37,6 +38,8 @@ export interface DevicePropsOptions {
   platformType?: DevicePropsPlatformType;
   /** Ask the phone for a full history sync. Default false. */
   requireFullSync?: boolean;
+  /** History-sync limits to announce, merged over the defaults (storage quota, inline bootstrap). */
+  historySyncConfig?: HistorySyncConfig;
 }
 
 /** Builds the `DeviceProps` sent at registration. */
@@ -51,6 +54,7 @@ export function buildDeviceProps(options: DevicePropsOptions = {}): DeviceProps 
       storageQuotaMb: 10240,
       inlineInitialPayloadInE2eeMsg: true,
       thumbnailSyncDaysLimit: 60,
+      ...options.historySyncConfig,
     },
   };
 }

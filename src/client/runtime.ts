@@ -162,6 +162,7 @@ export class ClientRuntime {
       execute: (spec, options) => this.execute(spec, options),
       sendNode: (node) => this.sendNode(node),
       sendMessage: (to, message, options) => this.messaging.sendMessage(to, message, options),
+      sendPeerMessage: (message, options) => this.messaging.sendPeerMessage(message, options),
       onStanza: (filter, handler) => this.router.on(filter, handler),
       onProtocolMessage: (kind, handler) => this.messaging.protocol.on(kind, handler),
       onMessage: (observer) => this.messaging.observe(observer),

@@ -92,6 +92,14 @@ export interface FeatureContext<E = Record<never, never>> {
   sendNode(node: NodeInput): Promise<void>;
   /** Encrypts and sends a message (the client's send pipeline). */
   sendMessage(to: Jid, message: Message, options?: SendOptions): Promise<SendResult>;
+  /**
+   * Sends a protocol message to one device of our own account (`options.device`, default our phone) as
+   * a `category="peer"` message: no fan-out, no `DeviceSentMessage` wrapping. Resolves on the server's ack.
+   */
+  sendPeerMessage(
+    message: Message,
+    options?: Pick<SendOptions, "id" | "timeoutMs" | "signal"> & { device?: Jid },
+  ): Promise<SendResult>;
   /** Subscribes to stanzas; returns the unsubscribe function. Several handlers may share a filter. */
   onStanza(filter: StanzaFilter, handler: StanzaHandler): () => void;
   /**

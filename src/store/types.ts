@@ -47,7 +47,8 @@ export type LidLearningSource =
   | "pairing"
   | "device_notification"
   | "blocklist_active"
-  | "blocklist_inactive";
+  | "blocklist_inactive"
+  | "history_sync";
 
 /** A mapping between a LID user and a phone-number user. */
 export interface LidPnMappingEntry {

@@ -10,6 +10,7 @@
 
 import { Jid } from "../binary/mod.ts";
 import { generateKeyPair, type KeyPair } from "../crypto/mod.ts";
+import type { DeviceProps } from "../proto/mod.ts";
 import { makePrimary, type PrimaryKeys } from "./primary_device.ts";
 import type { ServerConnection } from "./server_connection.ts";
 
@@ -67,6 +68,8 @@ export interface ServerDevice {
   keyIndex: number;
   /** The platform the device registered with. */
   platform: string;
+  /** The device props a companion registered with (what history it asked for), when it sent them. */
+  deviceProps?: DeviceProps;
 }
 
 /** An account: a phone number with its devices. */

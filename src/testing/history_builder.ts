@@ -41,6 +41,12 @@ export interface HistoryMessageSpec {
   timestamp: Date | number;
   /** Sender's push name on incoming messages. */
   pushName?: string;
+  /**
+   * Position of the message in its whole chat, from 0: the default id, message secret and `msgOrderId`
+   * derive from it, so a chat split over several chunks encodes each message the same way. Default its
+   * index in `messages`.
+   */
+  position?: number;
 }
 
 /** One chat of a described history chunk. */
@@ -165,8 +171,8 @@ function buildConversation(spec: HistoryConversationSpec): Conversation {
   const firstMember = spec.participants?.[0]?.jid;
   if (spec.messages !== undefined && spec.messages.length > 0) {
     c.messages = spec.messages.map((m, i): HistorySyncMsg => ({
-      message: webMessage(spec.id, isGroup, m, i, m.sender ?? firstMember),
-      msgOrderId: BigInt(i + 1),
+      message: webMessage(spec.id, isGroup, m, m.position ?? i, m.sender ?? firstMember),
+      msgOrderId: BigInt((m.position ?? i) + 1),
     }));
     const last = spec.messages[spec.messages.length - 1];
     c.lastMsgTimestamp = seconds(last.timestamp);
@@ -230,6 +236,20 @@ function hash32(s: string, salt: number): number {
   let h = 0x811c9dc5 ^ salt;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h >>> 0;
+}
+
+/**
+ * The id {@link buildHistorySync} gives message `index` (its position) of `chat` when the spec names none:
+ * a WhatsApp-Web-style `3EB0…` id, the same for the same chat and position.
+ *
+ * @example
+ * ```ts
+ * import { historyMessageId } from "./history_builder.ts";
+ * console.log(historyMessageId("15551234567@s.whatsapp.net", 0).startsWith("3EB0")); // true
+ * ```
+ */
+export function historyMessageId(chat: string, index: number): string {
+  return messageId(chat, index);
 }
 
 function messageId(chat: string, index: number): string {

@@ -86,3 +86,26 @@ export { QR_REF_COUNT, ServerPairing } from "./server_pairing.ts";
 export type { KeyPair } from "../crypto/mod.ts";
 export type { Client } from "../client/client.ts";
 export type { ClientPayload } from "../proto/mod.ts";
+export {
+  type CompanionHistoryWishes,
+  type HistoryChunkFault,
+  type PhoneHistoryOptions,
+  type PhoneHistoryReport,
+  type PhoneHistorySpec,
+  type PlannedChunk,
+  type RawHistoryChunk,
+} from "./phone_history.ts";
+export { onDemandAnswer, planHistory } from "./phone_history_plan.ts";
+export {
+  buildHistorySync,
+  compressHistorySync,
+  encodeHistorySync,
+  type HistoryChunkSpec,
+  type HistoryConversationSpec,
+  historyMessageId,
+  type HistoryMessageSpec,
+  type HistorySyncTypeName,
+  syntheticHistory,
+  type SyntheticHistoryContents,
+  type SyntheticHistoryOptions,
+} from "./history_builder.ts";

@@ -16,6 +16,7 @@ import type { ServerFeature } from "./server_feature.ts";
 import { callsFeature } from "./server_calls.ts";
 import { createMexFeature } from "./server_mex.ts";
 import { NEWSLETTER_MEX_OPERATIONS, newsletterFeature } from "./server_newsletters.ts";
+import { historyFeature } from "./phone_history.ts";
 
 /** Every feature's server side. */
 export const SERVER_FEATURES: readonly ServerFeature[] = [
@@ -29,4 +30,5 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   privacyFeature,
   profileFeature,
   groupsFeature,
+  historyFeature,
 ];

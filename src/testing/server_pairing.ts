@@ -59,6 +59,7 @@ interface Registration {
   signedPreKey: ServerSignedPreKey;
   noiseKey: Uint8Array;
   platform: string;
+  deviceProps?: DeviceProps;
   refs: string[];
   busy: boolean;
   code?: {
@@ -85,10 +86,12 @@ export class ServerPairing {
   async startRegistration(conn: ServerConnection): Promise<void> {
     const data = conn.info!.payload.devicePairingData!;
     let platform = "unknown";
+    let deviceProps: DeviceProps | undefined;
     try {
-      const props = DeviceProps.decode(data.deviceProps ?? new Uint8Array());
+      const props = DeviceProps.decode(data.deviceProps?.slice() ?? new Uint8Array());
       platform = Object.entries(DevicePropsPlatformType).find(([, v]) => v === props.platformType)?.[0] ??
         platform;
+      deviceProps = props;
     } catch { /* device props are informational only */ }
     const reg: Registration = {
       conn,
@@ -101,6 +104,7 @@ export class ServerPairing {
       },
       noiseKey: conn.info!.clientStatic.slice(),
       platform,
+      deviceProps,
       refs: Array.from({ length: QR_REF_COUNT }, () => `2@${randomBytes(24).toBase64()}`),
       busy: false,
     };
@@ -332,6 +336,7 @@ export class ServerPairing {
         preKeys: new Map(),
         keyIndex,
         platform: reg.platform,
+        ...(reg.deviceProps === undefined ? {} : { deviceProps: reg.deviceProps }),
       });
       this.forget(reg.conn);
       await reg.conn.send({ tag: "stream:error", attrs: { code: "515" } });

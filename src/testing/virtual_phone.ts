@@ -15,6 +15,14 @@ import type { FakeWhatsApp } from "./fake_whatsapp.ts";
 import type { PairedDevice, PhonePairOptions } from "./server_pairing.ts";
 import { announceDeviceChange } from "./server_devices.ts";
 import { startCompanionDevice, startPrimaryDevice } from "./virtual_device.ts";
+import {
+  type PhoneHistoryOptions,
+  type PhoneHistoryReport,
+  phoneHistorySent,
+  type PhoneHistorySpec,
+  sendPhoneHistory,
+  setPhoneHistory,
+} from "./phone_history.ts";
 
 /** The phone of one account on a {@linkcode FakeWhatsApp}. */
 export class VirtualPhone {
@@ -101,6 +109,36 @@ export class VirtualPhone {
     const tracked = started.catch(() => {}).finally(() => this.#starting.delete(tracked));
     this.#starting.add(tracked);
     return started;
+  }
+
+  /**
+   * Gives the phone a chat history (chats, messages, push names, LID mappings, groups...). Every companion
+   * that logs in from now on gets it once, in several chunks of each kind (see phone_history_plan.ts),
+   * the first bootstrap chunk inline and the rest as blobs on `wa.media`; on-demand requests are answered
+   * from it.
+   *
+   * @example
+   * ```ts ignore
+   * phone.setHistory({
+   *   conversations: [{ id: friend.jid.toString(), messages: [{ text: "hi", timestamp: new Date() }] }],
+   *   pushNames: [{ id: friend.jid.toString(), name: "Friend" }],
+   * });
+   * await pairByQr(bot, phone);
+   * const report = await phone.historySent(bot.jid!);
+   * ```
+   */
+  setHistory(spec: PhoneHistorySpec, options?: PhoneHistoryOptions): void {
+    setPhoneHistory(this.account, spec, options);
+  }
+
+  /** Sends the history to a companion (`device`, with its device id) now; resolves once the server took it. */
+  sendHistory(device: Jid): Promise<PhoneHistoryReport> {
+    return sendPhoneHistory(this.#wa, this.account, device);
+  }
+
+  /** The history send a companion's login started; resolves once the server took every chunk. */
+  historySent(device: Jid): Promise<PhoneHistoryReport> {
+    return phoneHistorySent(this.account, device);
   }
 
   /** Disconnects every client this phone started (device 0 and added companions). */

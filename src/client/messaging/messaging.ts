@@ -21,6 +21,7 @@ import { OfflineSync } from "./offline.ts";
 import { ProtocolDispatch } from "./protocol.ts";
 import { ChatQueues } from "./queues.ts";
 import { Receiver } from "./receive.ts";
+import { type PeerSendOptions, sendPeerMessage } from "./peer.ts";
 import { Retries, retryRequester } from "./retry.ts";
 import { type DirectSendHooks, type SendContext, sendMessage } from "./send.ts";
 
@@ -138,6 +139,11 @@ export class Messaging {
   /** Sends a message (see `Client.sendMessage`). */
   sendMessage(to: Jid, message: Message, options?: SendOptions): Promise<SendResult> {
     return sendMessage(this.#send, to, message, options);
+  }
+
+  /** Sends a protocol message to one device of our own account (see peer.ts). */
+  sendPeerMessage(message: Message, options?: PeerSendOptions): Promise<SendResult> {
+    return sendPeerMessage(this.#send, message, options);
   }
 
   /**

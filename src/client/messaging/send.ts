@@ -408,7 +408,7 @@ export async function sendMessage(
 }
 
 /** Sends a `<message>` stanza and waits for its ack; an ack with an `error` is a `server_refused`. */
-async function sendAndWaitForAck(
+export async function sendAndWaitForAck(
   ctx: SendContext,
   node: NodeInput,
   id: string,

@@ -85,6 +85,12 @@ export interface JoinedGroupEvent {
   timestamp: Date;
   /** True when the notification was queued while we were offline. */
   offline: boolean;
+  /**
+   * True when the group came from a history sync (a chat we were already in when this device linked),
+   * not from a join just now; `group` then holds what the phone's copy of the chat says (subject,
+   * members, description), and `timestamp` is the chat's creation time or the sync's.
+   */
+  fromHistory?: boolean;
 }
 
 /** The events of the groups feature. */

@@ -15,13 +15,17 @@
  * - `bad_protobuf`: the inflated bytes are not a valid `HistorySync` encoding (bad varint, bad wire type,
  *   a length beyond its parent, an undecodable entry).
  * - `inflate_failed`: the bytes are not a valid zlib stream (bad header, corrupt data, bad checksum).
+ * - `timeout`: the phone did not answer an on-demand history request in time.
+ * - `no_payload`: a notification names neither an inline payload nor a blob to download.
  */
 export type HistorySyncErrorCode =
   | "too_large"
   | "inflated_too_large"
   | "truncated"
   | "bad_protobuf"
-  | "inflate_failed";
+  | "inflate_failed"
+  | "timeout"
+  | "no_payload";
 
 /** Extra data carried by a {@link HistorySyncError}. */
 export interface HistorySyncErrorOptions extends ErrorOptions {
