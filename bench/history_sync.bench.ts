@@ -5,7 +5,11 @@
  * `src/features/history_sync/inflate.ts` (node:zlib against DecompressionStream, the baseline).
  *
  * Before the benches it prints the peak RSS of each way in a child process, in MiB above an idle process
- * that loads the same modules (goal: streaming under 100 MiB above idle).
+ * that loads the same modules (goal: streaming under 100 MiB above idle), and then the same history end
+ * to end: a virtual phone of a FakeWhatsApp in this process uploads it as one encrypted blob and sends the
+ * notification; a bot `Client` in a child process downloads, decrypts, inflates and decodes every message
+ * through `historySync` events. It prints that child's peak RSS above an idle linked client, and its time
+ * against inflate + `HistorySync.decode` of the same blob in this process.
  *
  * `deno task bench bench/history_sync.bench.ts`
  *
@@ -16,6 +20,7 @@ import { inflateSync } from "node:zlib";
 import { inflateZlib, streamHistorySync } from "../src/features/history_sync/mod.ts";
 import { HistorySync } from "../src/proto/mod.ts";
 import { syntheticHistory } from "../src/testing/history_builder.ts";
+import { FakeWhatsApp } from "../src/testing/mod.ts";
 
 const { stream, contents } = syntheticHistory();
 const blob = new Uint8Array(await new Response(stream).arrayBuffer());
@@ -60,8 +65,81 @@ try {
       `peak RSS above idle, inflate only: node:zlib ${above(nodeInflate)} MiB, ` +
       `DecompressionStream ${above(webInflate)} MiB`,
   );
+  await endToEnd();
 } finally {
   await Deno.remove(dir, { recursive: true });
+}
+
+// --- end to end through a Client --------------------------------------------------------------
+
+async function endToEnd(): Promise<void> {
+  const wa = await FakeWhatsApp.start();
+  const caFile = `${dir}/media-ca.pem`;
+  await Deno.writeTextFile(caFile, wa.mediaCaCert);
+  const run = async (mode: "idle" | "stream", number: string) => {
+    const phone = wa.phone(number);
+    if (mode === "stream") phone.setHistory({ chunks: [{ syncType: "FULL", payload: blob }] });
+    const proc = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--quiet",
+        "--allow-all",
+        new URL("./_history_e2e_child.ts", import.meta.url).pathname,
+        mode,
+        wa.url,
+        wa.rootPublicKey.toBase64(),
+        caFile,
+        "1",
+      ],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    let result: { peakRss: number; messages: number; conversations: number; ms: number } | undefined;
+    let buffered = "";
+    for await (const text of proc.stdout.pipeThrough(new TextDecoderStream())) {
+      buffered += text;
+      let nl: number;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = JSON.parse(buffered.slice(0, nl));
+        buffered = buffered.slice(nl + 1);
+        if (line.qr) await phone.scanQr(line.qr);
+        else result = line;
+      }
+    }
+    if (!(await proc.status).success || result === undefined) throw new Error(`e2e child ${mode} failed`);
+    return result;
+  };
+  try {
+    const idle = await run("idle", "15550170001");
+    const streamed = await run("stream", "15550170002");
+    if (streamed.messages !== contents.messages) {
+      throw new Error(`expected ${contents.messages} messages end to end, got ${streamed.messages}`);
+    }
+    // The baseline once, warmed up: the platform's one-shot inflate and the generated decoder.
+    const decodeAll = () => {
+      let n = 0;
+      for (const c of HistorySync.decode(inflateSync(blob)).conversations ?? []) n += c.messages?.length ?? 0;
+      return n;
+    };
+    decodeAll();
+    const t0 = performance.now();
+    decodeAll();
+    const baseMs = performance.now() - t0;
+    console.log(
+      `end to end (download, decrypt, inflate and decode every message in a bot Client, from the ` +
+        `notification's arrival): ${streamed.ms.toFixed(0)} ms, ${
+          (contents.messages / streamed.ms * 1000).toFixed(0)
+        } ` +
+        `messages/s; inflate + HistorySync.decode alone ${baseMs.toFixed(0)} ms (ratio ${
+          (streamed.ms / baseMs).toFixed(2)
+        }x)\n` +
+        `end to end peak RSS above an idle linked client (${(idle.peakRss / MiB).toFixed(1)} MiB): ${
+          ((streamed.peakRss - idle.peakRss) / MiB).toFixed(1)
+        } MiB`,
+    );
+  } finally {
+    await wa.stop();
+  }
 }
 
 // --- throughput ---------------------------------------------------------------------------------
