@@ -6,7 +6,9 @@
  * group; the friend's phone prints the decrypted replies. Last, the friend sends the bot a picture (a PNG
  * made in code): the bot downloads it from FakeWhatsApp's HTTPS media server, checks it, and answers with a
  * picture of its own, which the friend downloads. Every message is end-to-end encrypted with the Signal
- * protocol, on every side; every picture is encrypted with its own media key.
+ * protocol, on every side; every picture is encrypted with its own media key. Right after pairing, the
+ * phone sends the bot its chat history (a few chats, a group, push names), in chunks, the first inline
+ * and the others as encrypted blobs on the media server; the bot prints a summary of what it received.
  *
  * Run: deno task demo
  */
@@ -22,6 +24,52 @@ const wa = await FakeWhatsApp.start();
 say(`FakeWhatsApp listening on ${wa.url}`);
 const phone = wa.phone("15551234567");
 say(`virtual phone ready: ${phone.jid}`);
+// The phone's chat history, sent to the bot once it is linked.
+const hour = 3_600_000;
+phone.setHistory({
+  conversations: [
+    {
+      id: "15557654321@s.whatsapp.net",
+      messages: ["see you at 8?", "sure", "bring the charger"].map((text, i) => ({
+        text,
+        fromMe: i === 1,
+        timestamp: new Date(Date.now() - (30 - i) * hour),
+      })),
+    },
+    {
+      id: "15550001234@s.whatsapp.net",
+      messages: [{ text: "happy birthday 🎉", timestamp: new Date(Date.now() - 200 * hour) }],
+    },
+    {
+      id: "120363000000000077@g.us",
+      name: "Climbing club",
+      participants: [
+        { jid: "15551234567@s.whatsapp.net", rank: "SUPERADMIN" },
+        { jid: "15557654321@s.whatsapp.net" },
+        { jid: "15550001234@s.whatsapp.net" },
+      ],
+      messages: Array.from({ length: 8 }, (_, i) => ({
+        text: `route ${i + 1} is open`,
+        sender: "15557654321@s.whatsapp.net",
+        timestamp: new Date(Date.now() - (100 - i) * hour),
+      })),
+    },
+  ],
+  pushNames: [{ id: "15557654321@s.whatsapp.net", name: "Friend" }, {
+    id: "15550001234@s.whatsapp.net",
+    name: "Another friend",
+  }],
+  lidMappings: [{ pn: "15557654321@s.whatsapp.net", lid: "210000000000001@lid" }],
+}, { bootstrapMessages: 2 });
+const history = {
+  chunks: 0,
+  ended: 0,
+  chats: new Set<string>(),
+  messages: 0,
+  names: 0,
+  groups: [] as string[],
+};
+let historyEnded: (() => void) | undefined;
 
 const store = await SqliteStore.open(`${dir}/bot.db`);
 const bot = await Bot.builder()
@@ -47,6 +95,27 @@ const bot = await Bot.builder()
     ({ reason, willReconnect }) => say(`disconnected: ${reason}${willReconnect ? " (reconnecting)" : ""}`),
   )
   .on("connected", ({ jid, lid }) => say(`connected: logged in as ${jid} / ${lid}`))
+  // History, as it streams in: chunk progress, conversations (decoded here), push names, groups.
+  .on("historySyncProgress", ({ chunk, stage }) => {
+    if (stage === "started") {
+      history.chunks++;
+      return;
+    }
+    history.ended++;
+    say(
+      `history: ${chunk.syncType} chunk ${chunk.chunkOrder} ${stage} (${chunk.progress}%, ` +
+        `${chunk.inline ? "inline" : "downloaded"})`,
+    );
+    historyEnded?.();
+  })
+  .on("historySync", ({ conversation }) => {
+    history.chats.add(conversation.id);
+    history.messages += conversation.messageCount;
+  })
+  .on("historySyncData", ({ pushNames }) => void (history.names += pushNames.length))
+  .on("joinedGroup", ({ group, fromHistory }) => {
+    if (fromHistory) history.groups.push(`"${group.subject}" (${group.participants.length} members)`);
+  })
   // The bot itself: answer "ping" with "pong" wherever it came from, and a picture with a picture.
   .on("message", async (event, client) => {
     const { message, info } = event;
@@ -74,6 +143,17 @@ try {
   await bot.client.connect({ signal: AbortSignal.timeout(30_000) });
   const device = phone.linkedDevices()[0];
   say(`server holds ${device.preKeys.size} prekeys for the bot; session saved in ${dir}/bot.db`);
+
+  // The history the phone sent after pairing: wait until every chunk was handled, then sum it up.
+  const sent = await phone.historySent(bot.client.jid!);
+  await new Promise<void>((resolve) => {
+    historyEnded = () => history.ended >= sent.chunks.length && resolve();
+    historyEnded();
+  });
+  say(
+    `history summary: ${history.chunks} chunks, ${history.chats.size} chats, ${history.messages} messages, ` +
+      `${history.names} push names, groups ${history.groups.join(", ")}`,
+  );
 
   // A friend's phone (its own WhatsApp account, device 0) comes online and pings the bot's number.
   const friend = wa.phone("15557654321");
