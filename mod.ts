@@ -219,6 +219,33 @@ export {
   type MediaRetryNotice,
   type MediaRetryResult,
 } from "./src/features/media/retry_crypto.ts";
+export type {
+  FetchHistoryOptions,
+  History,
+  HistoryDownloader,
+} from "./src/features/history_sync/history_sync.ts";
+export type { HistorySyncOptions } from "./src/features/history_sync/options.ts";
+export type {
+  HistoryChunk,
+  HistoryChunkSummary,
+  HistoryLidMapping,
+  HistoryPushName,
+  HistorySyncDataEvent,
+  HistorySyncErrorEvent,
+  HistorySyncEvent,
+  HistorySyncEvents,
+  HistorySyncKind,
+  HistorySyncProgressEvent,
+} from "./src/features/history_sync/events.ts";
+export type { HistoryAnchor, OnDemandHistory } from "./src/features/history_sync/on_demand.ts";
+export {
+  HistorySyncError,
+  type HistorySyncErrorCode,
+  type HistorySyncErrorOptions,
+  type HistorySyncFields,
+  LazyConversation,
+  type LazyConversationOptions,
+} from "./src/features/history_sync/mod.ts";
 export type { InfoQuery, IqSpec } from "./src/features/iq.ts";
 export type {
   EventResponseEvent,
