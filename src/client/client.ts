@@ -220,7 +220,8 @@ export class Client implements AsyncDisposable {
     // Built at once: the phone sends history right after linking, before anyone touches `history`.
     this.#history = new History(
       this.#rt.featureContext("History"),
-      (ref, o) => this.#media.download(ref, { to: "stream", retry: false, maxBytes: o.maxBytes }),
+      (ref, o) =>
+        this.#media.download(ref, { to: "stream", retry: false, maxBytes: o.maxBytes, signal: o.signal }),
       options.history,
     );
     INTERNALS.set(this, this.#rt);

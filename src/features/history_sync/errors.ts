@@ -17,6 +17,7 @@
  * - `inflate_failed`: the bytes are not a valid zlib stream (bad header, corrupt data, bad checksum).
  * - `timeout`: the phone did not answer an on-demand history request in time.
  * - `no_payload`: a notification names neither an inline payload nor a blob to download.
+ * - `stalled`: the history blob's download sent nothing for too long.
  */
 export type HistorySyncErrorCode =
   | "too_large"
@@ -25,7 +26,8 @@ export type HistorySyncErrorCode =
   | "bad_protobuf"
   | "inflate_failed"
   | "timeout"
-  | "no_payload";
+  | "no_payload"
+  | "stalled";
 
 /** Extra data carried by a {@link HistorySyncError}. */
 export interface HistorySyncErrorOptions extends ErrorOptions {

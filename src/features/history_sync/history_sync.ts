@@ -57,12 +57,13 @@ import {
 } from "./options.ts";
 import { emptySummary, processHistoryChunk } from "./process.ts";
 import { historySyncReceipts } from "./receipts.ts";
+import { StallGuard } from "./stall.ts";
 import type { HistorySyncSource } from "./stream.ts";
 
 /** Downloads a history blob as a stream of its verified plaintext (the media feature). */
 export type HistoryDownloader = (
   ref: MediaRef,
-  options: { maxBytes: number },
+  options: { maxBytes: number; signal: AbortSignal },
 ) => Promise<ReadableStream<Uint8Array>>;
 
 /** Options of {@link History.fetchMessages}. */
@@ -221,9 +222,10 @@ export class History {
     }
     await this.#ctx.emit("historySyncProgress", { chunk, stage: "started" });
     const kept: LazyConversation[] = [];
+    const guard = new StallGuard(this.#options.stallTimeoutMs);
     let outcome;
     try {
-      const source = await this.#source(notification, chunk);
+      const source = await this.#source(notification, chunk, guard);
       outcome = source === undefined ? { summary: emptySummary(startedAt) } : await processHistoryChunk(
         source,
         chunk,
@@ -246,9 +248,14 @@ export class History {
         },
       );
     } catch (e) {
-      outcome = { summary: emptySummary(startedAt), error: e instanceof Error ? e : new Error(String(e)) };
+      const error = guard.reason ?? (e instanceof Error ? e : new Error(String(e)));
+      outcome = { summary: emptySummary(startedAt), error };
+    } finally {
+      guard.pause();
     }
-    const { summary, error } = outcome;
+    const { summary } = outcome;
+    // A stalled download fails in the media layer with an abort: report the stall itself.
+    const error = outcome.error === undefined ? undefined : guard.reason ?? outcome.error;
     const pending = chunk.syncType === "ON_DEMAND"
       ? this.#waiters.take(chunk.requestId, kept[0]?.id)
       : undefined;
@@ -275,19 +282,41 @@ export class History {
   async #source(
     notification: HistorySyncNotification,
     chunk: HistoryChunk,
+    guard: StallGuard,
   ): Promise<HistorySyncSource | undefined> {
     const inline = notification.initialHistBootstrapInlinePayload;
     if (inline !== undefined && inline.length > 0) return inline;
     if (notification.directPath) {
-      return await this.#download(historySyncRef(notification), {
-        maxBytes: this.#options.maxDownloadBytes,
-      });
+      // The clock runs while the request waits for its answer, then while each read waits.
+      guard.resume();
+      const stream = await this.#race(
+        this.#download(historySyncRef(notification), {
+          maxBytes: this.#options.maxDownloadBytes,
+          signal: guard.signal,
+        }),
+        guard.signal,
+      );
+      guard.pause();
+      return guard.watch(stream);
     }
     if (EMPTY_KINDS.has(chunk.syncType)) return undefined;
     throw new HistorySyncError(
       "no_payload",
       `expected an inline payload or a blob in ${chunk.syncType} chunk ${chunk.chunkOrder}, got neither`,
     );
+  }
+
+  /** `work`, or the signal's reason when it aborts first (a request that never answers). */
+  #race<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(signal.reason);
+      if (signal.aborted) return onAbort();
+      signal.addEventListener("abort", onAbort, { once: true });
+      work.then(
+        (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
+        (error) => (signal.removeEventListener("abort", onAbort), reject(error)),
+      );
+    });
   }
 
   /**

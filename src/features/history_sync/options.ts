@@ -9,6 +9,7 @@
 import type { HistorySyncConfig } from "../../proto/mod.ts";
 import type { HistorySyncKind } from "./events.ts";
 import type { HistorySyncFilter } from "./filter.ts";
+import { DEFAULT_STALL_TIMEOUT_MS } from "./stall.ts";
 import { DEFAULT_MAX_FIELD_SIZE, DEFAULT_MAX_INFLATED_SIZE } from "./stream.ts";
 
 /**
@@ -51,6 +52,11 @@ export interface HistorySyncOptions {
   maxInflatedSize?: number;
   /** Largest single entry (one conversation), in bytes (default 64 MiB). */
   maxFieldSize?: number;
+  /**
+   * How long a download may send nothing before the chunk fails with `stalled` (default 120 s). Time the
+   * listeners spend on what arrived does not count.
+   */
+  stallTimeoutMs?: number;
 }
 
 /** Default of `maxDownloadBytes`. */
@@ -76,6 +82,8 @@ export interface ResolvedHistoryOptions {
   maxInflatedSize: number;
   /** Bounds. */
   maxFieldSize: number;
+  /** See {@link HistorySyncOptions.stallTimeoutMs}. */
+  stallTimeoutMs: number;
 }
 
 /**
@@ -111,13 +119,19 @@ export function resolveHistoryOptions(options: HistorySyncOptions = {}): Resolve
     maxDownloadBytes: positive(options.maxDownloadBytes, DEFAULT_MAX_HISTORY_DOWNLOAD, "maxDownloadBytes"),
     maxInflatedSize: positive(options.maxInflatedSize, DEFAULT_MAX_INFLATED_SIZE, "maxInflatedSize"),
     maxFieldSize: positive(options.maxFieldSize, DEFAULT_MAX_FIELD_SIZE, "maxFieldSize"),
+    stallTimeoutMs: positive(
+      options.stallTimeoutMs,
+      DEFAULT_STALL_TIMEOUT_MS,
+      "stallTimeoutMs",
+      "milliseconds",
+    ),
   };
 }
 
-function positive(value: number | undefined, fallback: number, name: string): number {
+function positive(value: number | undefined, fallback: number, name: string, unit = "bytes"): number {
   if (value === undefined) return fallback;
   if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new TypeError(`history.${name}: expected a positive whole number of bytes, got ${value}`);
+    throw new TypeError(`history.${name}: expected a positive whole number of ${unit}, got ${value}`);
   }
   return value;
 }

@@ -19,6 +19,7 @@ import {
   skipReason,
 } from "../../../src/features/history_sync/options.ts";
 import { processHistoryChunk } from "../../../src/features/history_sync/process.ts";
+import { StallGuard } from "../../../src/features/history_sync/stall.ts";
 import { historySyncReceipts, protocolReceipt } from "../../../src/features/history_sync/receipts.ts";
 import { HistorySyncError } from "../../../src/features/history_sync/mod.ts";
 import { silentLogger } from "../../../src/logger.ts";
@@ -330,4 +331,29 @@ Deno.test("one chunk: a corrupt blob ends it with the error, what came before st
   });
   assertEquals((none.error as HistorySyncError).code, "inflate_failed");
   assertEquals(none.summary.conversations, 0);
+});
+
+Deno.test("stall guard: a download that sends nothing fails `stalled`; a slow listener does not count", async () => {
+  const guard = new StallGuard(40);
+  let cancelled = false;
+  const silent = new ReadableStream<Uint8Array>({ cancel: () => void (cancelled = true) });
+  const error = await assertRejects(async () => {
+    for await (const _ of guard.watch(silent)) { /* nothing comes */ }
+  }, HistorySyncError);
+  assertEquals(error.code, "stalled");
+  assert(guard.signal.aborted && cancelled);
+
+  // Two chunks with a consumer that takes longer than the timeout between them: no stall.
+  const patient = new StallGuard(40);
+  const chunks = [new Uint8Array([1]), new Uint8Array([2])];
+  const source = new ReadableStream<Uint8Array>({
+    pull: (c) => void (chunks.length ? c.enqueue(chunks.shift()!) : c.close()),
+  });
+  const got: number[] = [];
+  for await (const chunk of patient.watch(source)) {
+    got.push(chunk[0]);
+    await new Promise((resolve) => setTimeout(resolve, 80)); // the listener's work, not the network
+  }
+  assertEquals(got, [1, 2]);
+  assertEquals(patient.fired, false);
 });
