@@ -86,6 +86,7 @@ const KIND_BY_NUMBER = new Map<number, HistorySyncKind>(
 );
 // Kinds that carry no history: a notification of them without a payload is not an error.
 const EMPTY_KINDS: ReadonlySet<HistorySyncKind> = new Set(["NO_HISTORY", "MESSAGE_ACCESS_STATUS"]);
+const UNFILTERED = resolveHistoryOptions({});
 // How many conversations of an on-demand answer are kept to hand back (the phone answers about one chat).
 const MAX_KEPT_ON_DEMAND = 4;
 
@@ -235,7 +236,9 @@ export class History {
           log: this.#ctx.log,
         },
         {
-          filter: chunkFilter(this.#options, Date.now()),
+          // An answer someone asked for is kept whole: the date and chat filters are for what the phone
+          // pushes on its own.
+          filter: chunkFilter(awaited ? UNFILTERED : this.#options, Date.now()),
           maxInflatedSize: this.#options.maxInflatedSize,
           maxFieldSize: this.#options.maxFieldSize,
           announceGroup: this.#options.joinedGroupEvents && chunk.syncType !== "ON_DEMAND"
