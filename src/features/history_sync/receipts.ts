@@ -22,7 +22,7 @@ export type ProtocolReceiptType = "hist_sync" | "peer_msg";
  * import { Jid } from "../../binary/mod.ts";
  * import { protocolReceipt } from "./receipts.ts";
  * const node = protocolReceipt("3EB0AA", "hist_sync", Jid.pn("15551234567", 3));
- * console.log(node.attrs.type, String(node.attrs.to)); // hist_sync 15551234567@s.whatsapp.net
+ * console.log(node.attrs?.type, String(node.attrs?.to)); // hist_sync 15551234567@s.whatsapp.net
  * ```
  */
 export function protocolReceipt(messageId: string, type: ProtocolReceiptType, ownPn: Jid): NodeInput {
