@@ -2,7 +2,7 @@
 // socket/constants.go, commit e946b5a421c796a8357f9fe96c0d948df5174c20; edge-routing pre-intro from
 // jlucaso1/whatsapp-rust wacore/noise/src/edge_routing.rs build_edge_routing_preintro).
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import {
   encodeFrame,
   encodeIntro,
