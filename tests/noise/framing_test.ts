@@ -234,7 +234,9 @@ Deno.test("a frame that arrives a byte at a time is held in bytes, not in one ar
 });
 
 Deno.test("small and large chunks mixed, split anywhere, give the same frames", () => {
-  const frames = [8, 5000, 1, 70_000, 3, 0].map((n, k) => Uint8Array.from({ length: n }, (_, i) => (i + k) & 0xff));
+  const frames = [8, 5000, 1, 70_000, 3, 0].map((n, k) =>
+    Uint8Array.from({ length: n }, (_, i) => (i + k) & 0xff)
+  );
   const wire = new Uint8Array(frames.reduce((n, f) => n + f.length + 3, 0));
   let at = 0;
   for (const f of frames) {

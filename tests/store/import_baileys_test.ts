@@ -80,7 +80,9 @@ Deno.test("a folder written by Baileys imports, and its conversations continue i
     state.creds.platform = "android";
     // Prekeys the way Baileys makes them for an upload.
     const preKeys: Record<string, { private: Uint8Array; public: Uint8Array }> = {};
-    for (let id = 1; id <= 5; id++) preKeys[id] = (await import("npm:baileys@7.0.0-rc14")).Curve.generateKeyPair();
+    for (let id = 1; id <= 5; id++) {
+      preKeys[id] = (await import("npm:baileys@7.0.0-rc14")).Curve.generateKeyPair();
+    }
     await keys.set({ "pre-key": preKeys });
     state.creds.nextPreKeyId = 6;
 
