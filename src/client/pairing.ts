@@ -248,7 +248,13 @@ export class Pairing {
         attrs: { to: "s.whatsapp.net", type: "error", id: node.attrs.id },
         content: [{ tag: "error", attrs: { code: String(error.status), text: error.text } }],
       }).catch((sendError) => this.#log.warn("could not send the pair error reply", { error: sendError }));
-      core.emit("pairError", { jid: jid ?? Jid.server("s.whatsapp.net"), lid, businessName, platform, error });
+      core.emit("pairError", {
+        jid: jid ?? Jid.server("s.whatsapp.net"),
+        lid,
+        businessName,
+        platform,
+        error,
+      });
       core.endConnection({
         action: "stop",
         reason: "pairing refused",
