@@ -158,7 +158,7 @@ export class Client implements AsyncDisposable {
   readonly #media: Media;
   readonly #people: People;
   readonly #groups: Groups;
-  #chats: Chats | undefined;
+  readonly #chats: Chats;
 
   private constructor(options: ClientOptions, device: Device) {
     const log = options.logger ?? createLogger();
@@ -198,6 +198,11 @@ export class Client implements AsyncDisposable {
     this.#rt.events.on("message", (event) => this.#people.onMessage(event));
     // Built at once: group notifications must update its cache (and rotate sender keys) from the start.
     this.#groups = new Groups(this.#rt.featureContext("Groups"));
+    // Built at once: app state notifications and key shares must be handled from the first login.
+    this.#chats = new Chats(this.#rt.featureContext("Chats"), {
+      download: (ref, o) => this.#media.download(ref, { ...o, retry: false }),
+      onPushNameSet: (writer) => this.#people.profile.onPushNameSet(writer),
+    });
     INTERNALS.set(this, this.#rt);
   }
 
@@ -300,9 +305,9 @@ export class Client implements AsyncDisposable {
     return this.#people.tcTokens;
   }
 
-  /** Chats: per-chat settings such as the disappearing-messages timer. */
+  /** Chats: archive, pin, mute, star, read state, contacts and labels (app state), disappearing timers. */
   get chats(): Chats {
-    return this.#chats ??= new Chats(this.#rt.featureContext("Chats"));
+    return this.#chats;
   }
 
   // ---- events ---------------------------------------------------------------------------------
