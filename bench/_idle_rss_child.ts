@@ -20,7 +20,9 @@ const settle = async (ms: number) => {
 async function open(): Promise<unknown> {
   if (kind === "baileys") {
     // Loaded only for this kind, so the other processes hold none of Baileys.
-    const { WebSocketClient: BaileysSocket } = await import("baileys/lib/Socket/Client/websocket.js");
+    const { WebSocketClient: BaileysSocket } = await import(
+      "npm:/baileys@7.0.0-rc14/lib/Socket/Client/websocket.js"
+    );
     const config = { connectTimeoutMs: 5000 } as unknown as ConstructorParameters<typeof BaileysSocket>[1];
     const ws = new BaileysSocket(new URL(url), config);
     ws.connect();

@@ -123,8 +123,8 @@ console.log(
 );
 
 // Loaded here, not at the top, so the memory-measuring child never loads Baileys.
-const chatUtils = await import("baileys/lib/Utils/chat-utils.js");
-const { proto } = await import("baileys/WAProto/index.js");
+const chatUtils = await import("npm:/baileys@7.0.0-rc14/lib/Utils/chat-utils.js");
+const { proto } = await import("npm:/baileys@7.0.0-rc14/WAProto/index.js");
 // Baileys is plain JS around protobufjs; one cast at this boundary.
 const baileysDecodeSnapshot = (chatUtils as unknown as {
   decodeSyncdSnapshot(

@@ -12,8 +12,8 @@
 
 import { deflateSync, inflateSync } from "node:zlib";
 // Baileys has no "exports" map; its WABinary module is imported directly (plain JS, hence the casts).
-import * as baileysBinary from "baileys/lib/WABinary/index.js";
-import * as baileysConstants from "baileys/lib/WABinary/constants.js";
+import * as baileysBinary from "npm:/baileys@7.0.0-rc14/lib/WABinary/index.js";
+import * as baileysConstants from "npm:/baileys@7.0.0-rc14/lib/WABinary/constants.js";
 import { Jid, marshal, type Node, type NodeInput, unmarshal } from "../src/binary/mod.ts";
 
 type BaileysNode = { tag: string; attrs: Record<string, string>; content?: unknown };

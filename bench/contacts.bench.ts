@@ -10,9 +10,9 @@
  */
 
 // Baileys has no "exports" map; its modules are imported directly (plain JS, hence the casts).
-import * as baileysBinary from "baileys/lib/WABinary/index.js";
-import * as baileysConstants from "baileys/lib/WABinary/constants.js";
-import { USyncQuery, USyncUser } from "baileys/lib/WAUSync/index.js";
+import * as baileysBinary from "npm:/baileys@7.0.0-rc14/lib/WABinary/index.js";
+import * as baileysConstants from "npm:/baileys@7.0.0-rc14/lib/WABinary/constants.js";
+import { USyncQuery, USyncUser } from "npm:/baileys@7.0.0-rc14/lib/WAUSync/index.js";
 import { marshal, type NodeInput, unmarshal } from "../src/binary/mod.ts";
 import { isOnWhatsAppSpec } from "../src/features/contacts.ts";
 

@@ -9,7 +9,7 @@ import { hmac as nobleHmac } from "@noble/hashes/hmac.js";
 import { md5 as nobleMd5 } from "@noble/hashes/legacy.js";
 import { pbkdf2Async as noblePbkdf2 } from "@noble/hashes/pbkdf2.js";
 import { sha256 as nobleSha256, sha512 as nobleSha512 } from "@noble/hashes/sha2.js";
-import * as libsignal from "libsignal/src/curve.js";
+import * as libsignal from "npm:/libsignal@6.0.0/src/curve.js";
 import {
   aesCbcDecrypt,
   aesCbcEncrypt,

@@ -14,9 +14,9 @@
  */
 
 import { Buffer } from "node:buffer";
-import * as baileysBinary from "baileys/lib/WABinary/index.js";
-import * as baileysConstants from "baileys/lib/WABinary/constants.js";
-import { extractGroupMetadata } from "baileys/lib/Socket/groups.js";
+import * as baileysBinary from "npm:/baileys@7.0.0-rc14/lib/WABinary/index.js";
+import * as baileysConstants from "npm:/baileys@7.0.0-rc14/lib/WABinary/constants.js";
+import { extractGroupMetadata } from "npm:/baileys@7.0.0-rc14/lib/Socket/groups.js";
 import { getChild, Jid, marshal, type Node, type NodeInput, unmarshal } from "../src/binary/mod.ts";
 import { Client } from "../src/client/client.ts";
 import { parseGroupNode } from "../src/features/groups/parse.ts";

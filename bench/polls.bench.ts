@@ -2,7 +2,7 @@
 // decryptPollVote (baileys@7.0.0-rc14 lib/Utils/process-message.js) as the peer baseline, and tallying a
 // 1,000-voter poll against a plain Map of the same votes.
 // Run: deno bench --allow-read --allow-env --allow-sys bench/polls.bench.ts
-import * as processMessage from "baileys/lib/Utils/process-message.js";
+import * as processMessage from "npm:/baileys@7.0.0-rc14/lib/Utils/process-message.js";
 import { randomBytes } from "../src/crypto/mod.ts";
 import { decryptPollVote, encryptPollVote, pollOptionHash } from "../src/features/polls/crypto.ts";
 import { PollTally } from "../src/features/polls/tally.ts";

@@ -1,7 +1,7 @@
 // Encode/decode of the hot protobuf messages: ours (generated codecs) against protobufjs reflection on the
 // same .proto files parsed at run time (protobufjs compiles reflection types to functions on first use, so
 // this is its fast path, not an interpreter).
-import protobuf from "protobufjs";
+import protobuf from "npm:protobufjs@7.6.6";
 import { HandshakeMessage, Message, SignalMessage, Writer } from "../src/proto/mod.ts";
 
 const dir = new URL("../src/proto/", import.meta.url);

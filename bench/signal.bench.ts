@@ -2,14 +2,14 @@
 // (npm:baileys@7.0.0-rc14 lib/Signal/Group), each with an equivalent in-memory store that keeps record
 // objects in a Map (no serialization on either side), so the numbers compare protocol work, not storage.
 import { Buffer } from "node:buffer";
-import libsignalTyped from "libsignal";
+import libsignalTyped from "npm:libsignal@6.0.0";
 import {
   GroupCipher,
   GroupSessionBuilder,
   SenderKeyDistributionMessage,
   SenderKeyName,
   SenderKeyRecord as BaileysSenderKeyRecord,
-} from "baileys/lib/Signal/Group/index.js";
+} from "npm:/baileys@7.0.0-rc14/lib/Signal/Group/index.js";
 import {
   createSenderKeyDistributionMessage,
   decryptMessage,

@@ -25,7 +25,7 @@
  * Run: deno bench --allow-read --allow-write --allow-env --allow-net=127.0.0.1 --allow-run --allow-sys bench/transport.bench.ts
  */
 
-import { WebSocketClient as BaileysSocket } from "baileys/lib/Socket/Client/websocket.js";
+import { WebSocketClient as BaileysSocket } from "npm:/baileys@7.0.0-rc14/lib/Socket/Client/websocket.js";
 import { Client } from "../src/client/client.ts";
 import { messageText } from "../src/features/message_builders.ts";
 import {

@@ -5,6 +5,9 @@
  *
  * Run:  deno run --allow-net --allow-read --allow-write --allow-env --allow-sys examples/ping_bot.ts
  *       PHONE=15551234567 deno run ... examples/ping_bot.ts   # link with a pair code instead
+ *
+ * PING_BOT_URL and PING_BOT_ROOT (the server's Noise root key, hex) point it at another server, such as a
+ * FakeWhatsApp in a test.
  */
 
 import { Bot, messageText, renderQr, SqliteStore } from "../mod.ts";
@@ -38,11 +41,19 @@ const builder = Bot.builder()
     });
   });
 if (phone) builder.withPairCode({ phoneNumber: phone });
+const url = Deno.env.get("PING_BOT_URL");
+const root = Deno.env.get("PING_BOT_ROOT");
+if (url) builder.withUrl(url);
+if (root) builder.withTrustedRoot(Uint8Array.fromHex(root));
 const bot = await builder.build();
 
-Deno.addSignalListener("SIGINT", () => bot.stop());
+// Ctrl+C stops the bot cleanly (even while it is still waiting to be linked) and the process exits.
+const stop = new AbortController();
+const onSigint = () => stop.abort();
+Deno.addSignalListener("SIGINT", onSigint);
 try {
-  await bot.run();
+  await bot.run({ signal: stop.signal });
 } finally {
+  Deno.removeSignalListener("SIGINT", onSigint);
   await store.close();
 }

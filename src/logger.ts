@@ -102,15 +102,27 @@ function levelFor(filter: LogFilter, target: string): LogLevel {
 /** The default sink: one line on stderr, `time level target message {fields}`. */
 export const stderrSink: LogSink = (r) => {
   const fields = r.fields ? " " + safeJson(r.fields) : "";
+  // An error at error level is printed with its stack, so a failing handler can be found.
+  const error = r.level === "error"
+    ? Object.values(r.fields ?? {}).find((v) => v instanceof Error)
+    : undefined;
+  const stack = error instanceof Error && error.stack ? `\n${error.stack}` : "";
   console.error(
-    `${new Date(r.time).toISOString()} ${r.level.toUpperCase()} [${r.target}] ${r.message}${fields}`,
+    `${new Date(r.time).toISOString()} ${r.level.toUpperCase()} [${r.target}] ${r.message}${fields}${stack}`,
   );
 };
 
 function safeJson(fields: Record<string, unknown>): string {
   try {
     return JSON.stringify(fields, (_k, v) => {
-      if (v instanceof Error) return { name: v.name, message: v.message };
+      if (v instanceof Error) {
+        const out: Record<string, unknown> = { name: v.name, message: v.message };
+        if ("code" in v) out.code = (v as { code: unknown }).code;
+        if (v.cause !== undefined) {
+          out.cause = v.cause instanceof Error ? `${v.cause.name}: ${v.cause.message}` : String(v.cause);
+        }
+        return out;
+      }
       if (typeof v === "bigint") return v.toString();
       if (v instanceof Uint8Array) return `<${v.length} bytes>`;
       return v;

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import protobuf from "protobufjs";
+import protobuf from "npm:protobufjs@7.6.6";
 import { readSources } from "./proto_gen.ts";
 
 const ALIASES: Record<string, string[]> = {

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import protobuf from "protobufjs";
+import protobuf from "npm:protobufjs@7.6.6";
 
 /** One `.proto` file: its name relative to `src/proto/` and its text. */
 export interface ProtoSource {

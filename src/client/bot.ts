@@ -27,6 +27,7 @@ export class Bot implements AsyncDisposable {
   readonly client: Client;
   readonly #pairCode: PairCodeOptions | undefined;
   readonly #stopped: AbortController;
+  #stopping: Promise<void> | undefined;
 
   /** Use {@linkcode Bot.builder}. */
   constructor(client: Client, pairCode: PairCodeOptions | undefined, stopped: AbortController) {
@@ -42,25 +43,52 @@ export class Bot implements AsyncDisposable {
 
   /**
    * Connects (pairing first when needed, by QR and, with `withPairCode`, by pair code) and runs until
-   * the client stops for good (`stop()`, logout, a fatal stream error). Resolves once stopped; rejects
-   * when the first login fails (for example a refused pairing or a certificate error).
+   * the client stops for good (`stop()`, an aborted `signal`, logout, a fatal stream error). Resolves once
+   * stopped, also when stopped on purpose while still pairing; rejects when the client stops for another
+   * reason before it logged in (a refused pairing, a certificate error, a missing permission).
+   *
+   * @example
+   * ```ts ignore
+   * const stop = new AbortController();
+   * Deno.addSignalListener("SIGINT", () => stop.abort());
+   * await bot.run({ signal: stop.signal }); // Ctrl+C: disconnects, no reconnect, then resolves
+   * ```
    */
   async run(options: { signal?: AbortSignal } = {}): Promise<void> {
-    const stopped = this.client.waitFor("disconnected", { filter: (e) => !e.willReconnect });
-    const connecting = this.client.connect(options);
-    if (this.#pairCode && !this.client.isPaired) {
-      this.client.pairWithCode({ ...this.#pairCode, signal: this.#pairCode.signal ?? options.signal }).catch((
-        error,
-      ) => this.client.logger.child("Bot/PairCode").error("pair code request failed", { error }));
+    const { signal } = options;
+    if (signal?.aborted) return;
+    const onAbort = () => void this.stop().catch(() => {});
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const stopped = this.client.waitFor("disconnected", { filter: (e) => !e.willReconnect });
+      const connecting = this.client.connect();
+      if (this.#pairCode && !this.client.isPaired) {
+        this.client.pairWithCode({ ...this.#pairCode, signal: this.#pairCode.signal ?? this.#stopped.signal })
+          .catch((error) => {
+            if (!this.#stopped.signal.aborted) {
+              this.client.logger.child("Bot/PairCode").error("pair code request failed", { error });
+            }
+          });
+      }
+      try {
+        await connecting;
+      } catch (e) {
+        // Stopped on purpose while still pairing: that is a clean end, not a failure.
+        if (!this.#stopped.signal.aborted) throw e;
+      }
+      await stopped;
+      if (this.#stopping) await this.#stopping;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
     }
-    await connecting;
-    await stopped;
   }
 
-  /** Disconnects and stops reconnecting. */
-  async stop(): Promise<void> {
-    await this.client.disconnect();
-    this.#stopped.abort();
+  /** Disconnects and stops reconnecting; `run()` then resolves. Calling it again waits for the same stop. */
+  stop(): Promise<void> {
+    return this.#stopping ??= (async () => {
+      this.#stopped.abort();
+      await this.client.disconnect();
+    })();
   }
 
   /** {@linkcode Bot.stop} for `await using`. */

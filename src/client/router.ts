@@ -144,8 +144,9 @@ export class StanzaRouter {
       return;
     }
     const ackable = ACKED_TAGS.has(node.tag) && node.attrs.id !== undefined && node.attrs.from !== undefined;
-    if (ackable && this.#inFlight >= host.maxInFlight) {
-      // Unacknowledged, the server keeps it and sends it again after the reconnect below.
+    if (ackable && (this.#skipped > 0 || this.#inFlight >= host.maxInFlight)) {
+      // Unacknowledged, the server keeps it and sends it again after the reconnect below. Once one was
+      // skipped, every later one is too, so that they come back in the order they were sent.
       if (this.#skipped++ === 0) {
         host.log.warn(
           `more than ${host.maxInFlight} stanzas in flight: leaving the rest to the server until the backlog drains`,

@@ -77,6 +77,7 @@ export class ClientRuntime {
   #lastError: Error | undefined;
   #serverTimeOffsetMs = 0;
   readonly #stopListeners = new Set<() => void>();
+  #disconnecting: Promise<void> | undefined;
 
   constructor(options: RuntimeOptions, device: Device) {
     this.#options = options;
@@ -390,7 +391,12 @@ export class ClientRuntime {
     });
   }
 
-  async disconnect(): Promise<void> {
+  disconnect(): Promise<void> {
+    // One disconnect at a time: a second caller waits for the first instead of racing it to the store.
+    return this.#disconnecting ??= this.#disconnect().finally(() => this.#disconnecting = undefined);
+  }
+
+  async #disconnect(): Promise<void> {
     const loop = this.#loop;
     if (!loop) return;
     this.#lastError ??= new ConnectionError("disconnected", "disconnect() was called");
@@ -504,7 +510,11 @@ export class ClientRuntime {
     this.log.child("Client/Conn").warn(reason);
     if (signal.aborted) return { action: "stop", reason };
     // A missing Deno permission does not appear by waiting: stop at once, naming what to grant.
-    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+    const denied = findCause(
+      e,
+      (c) => c instanceof Deno.errors.NotCapable || c instanceof Deno.errors.PermissionDenied,
+    );
+    if (denied) {
       return {
         action: "stop",
         reason,
@@ -649,4 +659,12 @@ export class ClientRuntime {
     await this.store.flush();
     await ensureSignedPreKeyStored(this.core);
   }
+}
+
+/** The first error in `e`'s cause chain (itself included) that `test` accepts. */
+function findCause(e: unknown, test: (cause: unknown) => boolean): unknown {
+  for (let c = e, depth = 0; c !== undefined && depth < 8; c = (c as { cause?: unknown })?.cause, depth++) {
+    if (test(c)) return c;
+  }
+  return undefined;
 }

@@ -4,7 +4,9 @@
  * Backend: @noble/hashes below 1 KiB of input, node:crypto from there on and for the streaming form.
  * bench/crypto.bench.ts ("HMAC-SHA256 200 B" / "4 KiB"): at 200 B noble takes about 6-8 µs against
  * node's 9.4 µs (node sets up a native HMAC context per call, with a long tail); at 4 KiB node's native
- * SHA-256 wins, 15.5 vs 30.6 µs. The crossover measured in between is about 1 KiB.
+ * SHA-256 wins, 15.5 vs 30.6 µs. The crossover measured in between is about 1 KiB. SHA-512 in JavaScript
+ * is slow enough (64-bit words) that node wins at every size: 7.5 against 11.9 µs at 130 B, the size of an
+ * app state value MAC (measured while benching bench/app_state.bench.ts).
  *
  * @module
  */
@@ -23,7 +25,7 @@ type NobleHash = typeof nobleSha256 | typeof nobleSha512;
 function mac(name: "sha256" | "sha512", noble: NobleHash, key: Uint8Array, data: Uint8Array[]): Uint8Array {
   let total = 0;
   for (const part of data) total += part.length;
-  if (total < NODE_FROM_BYTES) {
+  if (total < NODE_FROM_BYTES && name === "sha256") {
     const h = hmac.create(noble, key);
     for (const part of data) h.update(part);
     return h.digest();

@@ -139,6 +139,11 @@ export interface FrameDecoderOptions {
  * decoder.push(wire.subarray(2)); // [Uint8Array [1, 2, 3]]
  * ```
  */
+/** Chunks below this size are copied into a staging buffer rather than kept as they are. */
+const SMALL_CHUNK = 4_096;
+/** The size of one staging buffer. */
+const STAGE_SIZE = 65_536;
+
 export class FrameDecoder {
   readonly #maxFrameSize: number;
   /** Received chunks; those before `#head` are consumed (dropped in batches, not one `shift` each). */
@@ -151,6 +156,8 @@ export class FrameDecoder {
   #pending = -1;
   #awaitingIntro: boolean;
   #intro: Intro | undefined;
+  /** The staging buffer small chunks are copied into (see `#store`). */
+  #stage: { bytes: Uint8Array; used: number; index: number } | undefined;
   #failure: NoiseError | undefined;
 
   /** Creates a decoder; see {@link FrameDecoderOptions}. */
@@ -183,7 +190,7 @@ export class FrameDecoder {
     if (this.#failure !== undefined) throw this.#failure;
     const frames: Uint8Array[] = [];
     if (chunk.length === 0) return frames;
-    this.#chunks.push(chunk);
+    this.#store(chunk);
     this.#buffered += chunk.length;
     try {
       if (this.#awaitingIntro && !this.#readIntro()) return frames;
@@ -202,8 +209,43 @@ export class FrameDecoder {
     return frames;
   }
 
+  /** Chunks held (for tests of the memory bound: small chunks share staging buffers). */
+  get storedChunks(): number {
+    return this.#chunks.length - this.#head;
+  }
+
+  /**
+   * Keeps a chunk. A small one is copied into a shared staging buffer instead of being kept as its own
+   * array: a peer that sends a frame a byte at a time must cost about one byte per byte, not the
+   * hundreds a `Uint8Array` object per byte would.
+   */
+  #store(chunk: Uint8Array): void {
+    // Nothing buffered (the common case: whole frames per chunk) or a large chunk: keep it as it is, so
+    // frames inside it come out as views without a copy.
+    if (chunk.length >= SMALL_CHUNK || this.#chunks.length === this.#head) {
+      this.#chunks.push(chunk);
+      this.#stage = undefined;
+      return;
+    }
+    let stage = this.#stage;
+    if (!stage || stage.used + chunk.length > stage.bytes.length) {
+      stage = { bytes: new Uint8Array(STAGE_SIZE), used: 0, index: -1 };
+      this.#stage = stage;
+    }
+    stage.bytes.set(chunk, stage.used);
+    stage.used += chunk.length;
+    const view = stage.bytes.subarray(0, stage.used);
+    // The staged bytes are the last chunk: extend it in place, or start it.
+    if (stage.index >= 0 && stage.index === this.#chunks.length - 1) this.#chunks[stage.index] = view;
+    else {
+      this.#chunks.push(view);
+      stage.index = this.#chunks.length - 1;
+    }
+  }
+
   #fail(error: NoiseError): never {
     this.#failure = error;
+    this.#stage = undefined;
     this.#chunks = [];
     this.#head = 0;
     this.#offset = 0;
@@ -299,8 +341,10 @@ export class FrameDecoder {
     if (this.#head === this.#chunks.length) {
       this.#chunks = [];
       this.#head = 0;
+      this.#stage = undefined;
     } else if (this.#head >= 64 && 2 * this.#head >= this.#chunks.length) {
       this.#chunks = this.#chunks.slice(this.#head);
+      if (this.#stage) this.#stage.index -= this.#head;
       this.#head = 0;
     }
   }

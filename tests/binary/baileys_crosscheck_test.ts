@@ -4,9 +4,9 @@
 // says which side tulir/whatsmeow (binary/*.go, types/jid.go, commit
 // 33cfac5116293e4cb86f8e4099e8eaf6de7ebc08) agrees with.
 import assert from "node:assert/strict";
-import fc from "fast-check";
-import * as baileysBinary from "baileys/lib/WABinary/index.js";
-import * as baileysConstants from "baileys/lib/WABinary/constants.js";
+import fc from "npm:fast-check@4.10.2";
+import * as baileysBinary from "npm:/baileys@7.0.0-rc14/lib/WABinary/index.js";
+import * as baileysConstants from "npm:/baileys@7.0.0-rc14/lib/WABinary/constants.js";
 import {
   decodeNode,
   DOUBLE_BYTE_TOKENS,

@@ -4,7 +4,7 @@
 // calling the codec: strings come back as given (byte content as its UTF-8), Jid values as their
 // string form, undefined attributes are dropped.
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import {
   decodeNode,
   DOUBLE_BYTE_TOKENS,

@@ -2,7 +2,7 @@
 // tulir/whatsmeow binary/token/token.go (commit 33cfac5116293e4cb86f8e4099e8eaf6de7ebc08) and
 // jlucaso1/whatsapp-rust wacore/binary/src/token.rs (commit 240d631adcdb73c1537ce97ac75bba61a31d9514).
 import assert from "node:assert/strict";
-import * as baileysConstants from "baileys/lib/WABinary/constants.js";
+import * as baileysConstants from "npm:/baileys@7.0.0-rc14/lib/WABinary/constants.js";
 import {
   AD_JID,
   BINARY_20,

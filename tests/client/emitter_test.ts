@@ -61,3 +61,39 @@ Deno.test("events() buffers while the consumer is busy and ends on abort", async
   ac.abort();
   assertEquals((await pending).done, true);
 });
+
+Deno.test("emitAndWait resolves once listeners settled and iterators asked for the next event", async () => {
+  const em = new TypedEmitter<{ m: number }>();
+  const order: string[] = [];
+  const slow = Promise.withResolvers<void>();
+  em.on("m", async (n) => {
+    await slow.promise;
+    order.push(`listener ${n}`);
+  });
+  const it = em.events();
+  let settled = false;
+  const done = em.emitAndWait("m", 1).then(() => void (settled = true));
+  const first = await it.next();
+  assertEquals(first.value?.data, 1);
+  slow.resolve();
+  await Promise.resolve();
+  await new Promise((r) => queueMicrotask(() => r(undefined)));
+  assertEquals(settled, false, "the iterator's consumer has not asked for the next event yet");
+  const second = it.next(); // asking for more means event 1 was handled
+  await done;
+  assertEquals(order, ["listener 1"]);
+  assertEquals(settled, true);
+  await it.return!();
+  assertEquals((await second).done, true);
+});
+
+Deno.test("an iterator that stops releases the events waiting on it", async () => {
+  const em = new TypedEmitter<{ m: number }>();
+  const it = em.events();
+  const a = em.emitAndWait("m", 1);
+  const b = em.emitAndWait("m", 2);
+  await it.next(); // holds event 1
+  await it.return!(); // stops: 1 (handed out) and 2 (buffered) are released
+  await Promise.all([a, b]);
+  await em.emitAndWait("m", 3); // no iterator left: resolves at once
+});

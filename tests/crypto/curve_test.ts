@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import { x25519 as nobleX25519 } from "@noble/curves/ed25519.js";
 import { generateKeyPair, keyPairFromPrivateKey, x25519 } from "../../src/crypto/mod.ts";
 import { assertCryptoError, assertHex, hex } from "./helpers.ts";

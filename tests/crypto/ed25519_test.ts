@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import { ed25519 as nobleEd25519 } from "@noble/curves/ed25519.js";
 import { keyPairFromPrivateKey, sha512 } from "../../src/crypto/mod.ts";
 import {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import { concatBytes, createSha256, md5, sha256, sha512 } from "../../src/crypto/mod.ts";
 import { assertHex, text } from "./helpers.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import { hkdf, hmacSha256, utf8 } from "../../src/crypto/mod.ts";
 import { assertCryptoError, assertHex, range, repeat } from "./helpers.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import { concatBytes, createHmacSha256, hmacSha256, hmacSha512 } from "../../src/crypto/mod.ts";
 import { assertHex, range, repeat, text } from "./helpers.ts";
 

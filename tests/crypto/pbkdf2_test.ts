@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { pbkdf2Sync } from "node:crypto";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import { pbkdf2 as noblePbkdf2 } from "@noble/hashes/pbkdf2.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { pbkdf2Sha256, utf8 } from "../../src/crypto/mod.ts";

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import { ed25519, ED25519_TORSION_SUBGROUP } from "@noble/curves/ed25519.js";
-import * as libsignal from "libsignal/src/curve.js";
+import * as libsignal from "npm:/libsignal@6.0.0/src/curve.js";
 import {
   CryptoError,
   generateKeyPair,

@@ -314,3 +314,38 @@ Deno.test("sending to broadcast lists and bare numbers says what is wrong; @c.us
   assertEquals(sent.chat.toString(), "15551000701@s.whatsapp.net");
   assertEquals(sent.key, { remoteJid: "15551000701@s.whatsapp.net", fromMe: true, id: sent.id });
 });
+
+Deno.test("past the in-flight bound, stanzas are left to the server and come back after a reconnect: none lost, in order", async () => {
+  await using wa = await startServer();
+  const phone = wa.phone("15551000801");
+  const primary = await phone.client();
+  await using bot = await newClient(wa, { timings: { maxInFlightStanzas: 3 } });
+  await pairByQr(bot, wa.phone("15551000899"));
+  const gate = Promise.withResolvers<void>();
+  const got: string[] = [];
+  const all = Promise.withResolvers<void>();
+  bot.on("message", async ({ message }) => {
+    await gate.promise; // a slow handler: the first messages hold every in-flight slot
+    got.push(message.conversation ?? "");
+    if (got.length === 20) all.resolve();
+  });
+  const overflowed = bot.waitFor("disconnected", {
+    signal: deadline(),
+    filter: (e) => e.reason.includes("overflow") && e.willReconnect,
+  });
+  const sent: string[] = [];
+  for (let i = 0; i < 20; i++) {
+    sent.push(`slow ${i}`);
+    await primary.sendText(bot.jid!.toNonAd(), `slow ${i}`);
+  }
+  gate.resolve();
+  await overflowed;
+  await Promise.race([
+    all.promise,
+    new Promise((_, reject) =>
+      deadline().addEventListener("abort", () => reject(new Error(`got ${got.length}`)))
+    ),
+  ]);
+  await bot.waitUntilIdle();
+  assertEquals(got, sent, "every message once, in order");
+});

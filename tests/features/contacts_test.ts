@@ -7,7 +7,7 @@
  */
 
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
-import { proto } from "baileys/WAProto/index.js";
+import { proto } from "npm:/baileys@7.0.0-rc14/WAProto/index.js";
 import { getChild, getChildren, Jid, type Node, type NodeInput } from "../../src/binary/mod.ts";
 import { InputError } from "../../src/features/errors.ts";
 import {

@@ -2,7 +2,7 @@
 // independent codec, Baileys' WAProto (baileys@7.0.0-rc14 WAProto/index.js), to pin the field numbers, then
 // read back with our reader. Pin durations and messageAddOnDurationInSecs: Baileys lib/Utils/messages.js
 // (pin); the forwarded-many-times threshold (score >= 5): whatsmeow/Baileys ContextInfo usage.
-import { proto } from "baileys/WAProto/index.js";
+import { proto } from "npm:/baileys@7.0.0-rc14/WAProto/index.js";
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
 import { InputError } from "../../src/features/errors.ts";
 import { contactMessage, vcard } from "../../src/features/message_builders.ts";

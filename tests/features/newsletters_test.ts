@@ -5,7 +5,7 @@
 // notification.go parseNewsletterMessages, the reaction stanza of whatsmeow newsletter.go
 // NewsletterSendReaction (edit="7" and no code to remove), and the MEX notification keys of
 // notification.go handleMexNotification.
-import { proto } from "baileys/WAProto/index.js";
+import { proto } from "npm:/baileys@7.0.0-rc14/WAProto/index.js";
 import { assertEquals, assertThrows } from "../_assert.ts";
 import { Jid, type Node, type NodeInput } from "../../src/binary/mod.ts";
 import { InputError } from "../../src/features/errors.ts";

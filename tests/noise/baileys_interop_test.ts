@@ -3,8 +3,8 @@
 // with our responder and exchanges transport frames with it, edge-routing pre-intro included.
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { makeNoiseHandler } from "baileys/lib/Utils/noise-handler.js";
-import { NOISE_WA_HEADER, WA_CERT_DETAILS } from "baileys/lib/Defaults/index.js";
+import { makeNoiseHandler } from "npm:/baileys@7.0.0-rc14/lib/Utils/noise-handler.js";
+import { NOISE_WA_HEADER, WA_CERT_DETAILS } from "npm:/baileys@7.0.0-rc14/lib/Defaults/index.js";
 import { generateKeyPair, utf8 } from "../../src/crypto/mod.ts";
 import { HandshakeMessage } from "../../src/proto/mod.ts";
 import { FrameReader, NoiseSocket, ServerHandshake } from "../../src/noise/mod.ts";

@@ -2,7 +2,7 @@
 // socket/constants.go, commit e946b5a421c796a8357f9fe96c0d948df5174c20; edge-routing pre-intro from
 // jlucaso1/whatsapp-rust wacore/noise/src/edge_routing.rs build_edge_routing_preintro).
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import {
   encodeFrame,
   encodeIntro,
@@ -213,4 +213,40 @@ Deno.test("FrameReader is async-iterable until a clean end, and throws on an err
     (e) => e instanceof NoiseError && e.code === "frame_too_large",
   );
   assert.deepEqual(got, [fill(1)]);
+});
+
+Deno.test("a frame that arrives a byte at a time is held in bytes, not in one array per byte", () => {
+  const size = 1 << 20;
+  const payload = Uint8Array.from({ length: size }, (_, i) => (i * 31) & 0xff);
+  const wire = encodeFrame(payload);
+  const decoder = new FrameDecoder();
+  let frames: Uint8Array[] = [];
+  for (let i = 0; i < wire.length; i++) {
+    frames = decoder.push(wire.subarray(i, i + 1));
+    if (i === wire.length - 2) {
+      // Almost all of it buffered: the chunks kept are 64 KiB staging buffers, not a million 1-byte arrays.
+      assert.ok(decoder.storedChunks <= Math.ceil(size / 65_536) + 1, `${decoder.storedChunks} chunks held`);
+    }
+  }
+  assert.deepEqual(frames.length, 1);
+  assert.deepEqual(frames[0], payload);
+  assert.deepEqual(decoder.buffered, 0);
+});
+
+Deno.test("small and large chunks mixed, split anywhere, give the same frames", () => {
+  const frames = [8, 5000, 1, 70_000, 3, 0].map((n, k) =>
+    Uint8Array.from({ length: n }, (_, i) => (i + k) & 0xff)
+  );
+  const wire = new Uint8Array(frames.reduce((n, f) => n + f.length + 3, 0));
+  let at = 0;
+  for (const f of frames) {
+    wire.set(encodeFrame(f), at);
+    at += f.length + 3;
+  }
+  for (const step of [1, 2, 7, 4095, 4096, 5000, 65_537]) {
+    const decoder = new FrameDecoder();
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < wire.length; i += step) out.push(...decoder.push(wire.subarray(i, i + step)));
+    assert.deepEqual(out, frames, `chunks of ${step}`);
+  }
 });

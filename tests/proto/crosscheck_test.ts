@@ -2,8 +2,8 @@
 // For every message type: random values (fast-check, bounded) encoded by our codec must be byte-identical to
 // protobufjs' encoding, and each side must decode the other's bytes to the same values.
 import { deepStrictEqual } from "node:assert/strict";
-import fc from "fast-check";
-import protobuf from "protobufjs";
+import fc from "npm:fast-check@4.10.2";
+import protobuf from "npm:protobufjs@7.6.6";
 import * as proto from "../../src/proto/mod.ts";
 import type { MessageCodec } from "../../src/proto/mod.ts";
 

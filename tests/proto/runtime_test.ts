@@ -1,6 +1,6 @@
 // Wire-format behaviour of the runtime and generated codecs: scalars, unknown fields, closed enums, bad input.
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import * as proto from "../../src/proto/mod.ts";
 import {
   ADVKeyIndexList,

@@ -8,7 +8,7 @@ import {
   SenderKeyDistributionMessage,
   SenderKeyName,
   SenderKeyRecord as BaileysSenderKeyRecord,
-} from "baileys/lib/Signal/Group/index.js";
+} from "npm:/baileys@7.0.0-rc14/lib/Signal/Group/index.js";
 import {
   createSenderKeyDistributionMessage,
   groupDecrypt,

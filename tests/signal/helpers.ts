@@ -2,7 +2,7 @@
 // devices with an in-memory store of the shape libsignal-node 6.0.0 calls (src/session_builder.js,
 // src/session_cipher.js), and record snapshots for "nothing changed" checks.
 import { Buffer } from "node:buffer";
-import libsignalTyped from "libsignal";
+import libsignalTyped from "npm:libsignal@6.0.0";
 import {
   generateIdentityKeyPair,
   generatePreKeys,

@@ -3,7 +3,7 @@
 // fallback, batch encryption, and libsignal's caps (MAX_FORWARD_JUMPS, MAX_MESSAGE_KEYS, MAX_RECEIVER_CHAINS,
 // ARCHIVED_STATES_MAX_LENGTH; values from signalapp/libsignal rust/protocol/src/consts.rs).
 import { deepStrictEqual, rejects, strictEqual } from "node:assert/strict";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import {
   decryptMessage,
   encryptMessage,

@@ -1,6 +1,6 @@
 // Padding, the keyed lock, key generation and prekey ids.
 import { deepStrictEqual, strictEqual, throws } from "node:assert/strict";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import { prefixPublicKey, xeddsaVerify } from "../../src/crypto/mod.ts";
 import {
   generateIdentityKeyPair,

@@ -4,9 +4,9 @@
 // continue through wadeno's signal layer with the peers that Baileys talked to. A second test logs a
 // client in to FakeWhatsApp from an imported creds.json without pairing again.
 import { assert, assertEquals } from "../_assert.ts";
-import { BufferJSON, initAuthCreds, proto, useMultiFileAuthState } from "baileys";
-import { addTransactionCapability } from "baileys/lib/Utils/auth-utils.js";
-import { makeLibSignalRepository } from "baileys/lib/Signal/libsignal.js";
+import { BufferJSON, initAuthCreds, proto, useMultiFileAuthState } from "npm:baileys@7.0.0-rc14";
+import { addTransactionCapability } from "npm:/baileys@7.0.0-rc14/lib/Utils/auth-utils.js";
+import { makeLibSignalRepository } from "npm:/baileys@7.0.0-rc14/lib/Signal/libsignal.js";
 import { prefixPublicKey } from "../../src/crypto/mod.ts";
 import {
   createSenderKeyDistributionMessage,
@@ -80,7 +80,9 @@ Deno.test("a folder written by Baileys imports, and its conversations continue i
     state.creds.platform = "android";
     // Prekeys the way Baileys makes them for an upload.
     const preKeys: Record<string, { private: Uint8Array; public: Uint8Array }> = {};
-    for (let id = 1; id <= 5; id++) preKeys[id] = (await import("baileys")).Curve.generateKeyPair();
+    for (let id = 1; id <= 5; id++) {
+      preKeys[id] = (await import("npm:baileys@7.0.0-rc14")).Curve.generateKeyPair();
+    }
     await keys.set({ "pre-key": preKeys });
     state.creds.nextPreKeyId = 6;
 

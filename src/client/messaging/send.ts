@@ -51,8 +51,7 @@ export function generateMessageId(): string {
 
 /** The stanza `type` WhatsApp uses for a message kind. */
 export function messageStanzaType(message: Message): string {
-  const inner = message.ephemeralMessage?.message ?? message.viewOnceMessage?.message ??
-    message.viewOnceMessageV2?.message ?? message.documentWithCaptionMessage?.message;
+  const inner = wrapped(message);
   if (inner) return messageStanzaType(inner);
   if (message.reactionMessage || message.encReactionMessage) return "reaction";
   if (
@@ -66,9 +65,19 @@ export function messageStanzaType(message: Message): string {
   return "text";
 }
 
+/** The message inside an ephemeral, view-once or document-with-caption wrapper, if it is one. */
+function wrapped(message: Message): Message | undefined {
+  return message.ephemeralMessage?.message ?? message.viewOnceMessage?.message ??
+    message.viewOnceMessageV2?.message ?? message.viewOnceMessageV2Extension?.message ??
+    message.documentWithCaptionMessage?.message;
+}
+
 /** The `mediatype` attribute for media messages, or empty. */
 export function mediaTypeOf(message: Message): string {
+  const inner = wrapped(message);
+  if (inner) return mediaTypeOf(inner);
   if (message.imageMessage) return "image";
+  if (message.ptvMessage) return "ptv";
   if (message.stickerMessage) return "sticker";
   if (message.documentMessage) return "document";
   if (message.audioMessage) return message.audioMessage.ptt ? "ptt" : "audio";
@@ -282,7 +291,6 @@ function checkDestination(to: Jid): void {
  */
 async function statusAudience(
   ctx: SendContext,
-  to: Jid,
   audience: readonly Jid[] | undefined,
   me: { pn: Jid; lid?: Jid },
 ): Promise<SendAudience> {
@@ -328,7 +336,7 @@ export async function sendMessage(
   let group: SendAudience | undefined;
   const isStatus = to.isStatusBroadcast();
   if (to.isGroup() || isStatus) {
-    group = isStatus ? await statusAudience(ctx, to, options.statusAudience, me) : await ctx.groupInfo(to);
+    group = isStatus ? await statusAudience(ctx, options.statusAudience, me) : await ctx.groupInfo(to);
     if (group.addressingMode) attrs.addressing_mode = group.addressingMode;
     const members = await ctx.devices.getDevices([...group.participants.map((p) => p.jid), me.pn.toNonAd()]);
     // Never ourselves: in a lid-addressed group this device is listed under its LID too.

@@ -1,6 +1,6 @@
 /** Servers and fixtures for the transport tests: every server listens on 127.0.0.1 port 0. */
 
-import { WebSocketServer } from "ws";
+import { WebSocketServer } from "npm:ws@8.23.0";
 import type { WebSocketCloseInfo } from "../../../src/client/net/websocket_client.ts";
 
 const here = new URL("./fixtures/", import.meta.url);

@@ -7,8 +7,8 @@
 
 import * as dns from "node:dns";
 import type { Socket } from "node:net";
-import { Server as ProxyChainServer } from "proxy-chain";
-import { createServer, defaultConnectionHandler } from "@pondwader/socks5-server";
+import { Server as ProxyChainServer } from "npm:proxy-chain@3.0.1";
+import { createServer, defaultConnectionHandler } from "npm:@pondwader/socks5-server@1.0.10";
 
 /** Credentials for a proxy. */
 export interface Credentials {

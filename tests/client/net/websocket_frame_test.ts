@@ -1,6 +1,6 @@
 // RFC 6455 framing: the examples of section 5.7, every length encoding, arbitrary chunk splits, and
 // the parser's bounds.
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import { assert, assertEquals, assertThrows } from "../../_assert.ts";
 import { TransportError } from "../../../src/client/net/errors.ts";
 import {

@@ -3,7 +3,7 @@
 // chatModificationToAppPatch (baileys@7.0.0-rc14), as gathered in /work/shared/reference/protocol-facts-features.md §2.5;
 // tests/features/app_state/baileys_crosscheck_test.ts compares them with Baileys' own function.
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import {
   AppStateError,
   buildChatAction,

@@ -4,8 +4,8 @@
 // and value MACs, and patches Baileys encodes must decode here to the same state.
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import * as chatUtils from "baileys/lib/Utils/chat-utils.js";
-import { proto } from "baileys/WAProto/index.js";
+import * as chatUtils from "npm:/baileys@7.0.0-rc14/lib/Utils/chat-utils.js";
+import { proto } from "npm:/baileys@7.0.0-rc14/WAProto/index.js";
 import {
   type AppliedPatch,
   buildChatAction,

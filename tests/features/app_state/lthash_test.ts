@@ -5,8 +5,8 @@
 // lib/Utils/lt-hash.js, the whatsapp-rust-bridge WebAssembly build of whatsapp-rust's LTHash).
 import assert from "node:assert/strict";
 import { hkdfSync } from "node:crypto";
-import fc from "fast-check";
-import { LT_HASH_ANTI_TAMPERING } from "baileys/lib/Utils/lt-hash.js";
+import fc from "npm:fast-check@4.10.2";
+import { LT_HASH_ANTI_TAMPERING } from "npm:/baileys@7.0.0-rc14/lib/Utils/lt-hash.js";
 import {
   addLanes,
   AppStateError,

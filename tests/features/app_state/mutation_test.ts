@@ -5,7 +5,7 @@
 // index MAC = HMAC-SHA256(index JSON).
 import assert from "node:assert/strict";
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync } from "node:crypto";
-import { proto } from "baileys/WAProto/index.js";
+import { proto } from "npm:/baileys@7.0.0-rc14/WAProto/index.js";
 import {
   AppStateError,
   type AppStateErrorCode,

@@ -3,7 +3,7 @@
 // and jlucaso1/whatsapp-rust wacore/appstate/src/hash.rs (commit 0c6f0cdebcbef5ab66819466a006ac216cd1335e): the
 // invariant checked below is that a collection's LT-hash is the sum of the expansions of its live value MACs.
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import {
   type AppliedPatch,
   AppStateError,

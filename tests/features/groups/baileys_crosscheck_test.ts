@@ -3,9 +3,9 @@
 // baileys@7.0.0-rc14 lib/Socket/groups.js): both must see the same group.
 import { Buffer } from "node:buffer";
 import { assertEquals } from "../../_assert.ts";
-import * as baileysBinary from "baileys/lib/WABinary/index.js";
-import * as baileysConstants from "baileys/lib/WABinary/constants.js";
-import { extractGroupMetadata } from "baileys/lib/Socket/groups.js";
+import * as baileysBinary from "npm:/baileys@7.0.0-rc14/lib/WABinary/index.js";
+import * as baileysConstants from "npm:/baileys@7.0.0-rc14/lib/WABinary/constants.js";
+import { extractGroupMetadata } from "npm:/baileys@7.0.0-rc14/lib/Socket/groups.js";
 import { getChild, Jid, marshal, unmarshal } from "../../../src/binary/mod.ts";
 import { parseGroupNode } from "../../../src/features/groups/parse.ts";
 import { AccountRegistry } from "../../../src/testing/accounts.ts";

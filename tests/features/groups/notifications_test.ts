@@ -1,7 +1,7 @@
 // <notification type="w:gp2"> parsing and cache updates. Child shapes from
 // /work/shared/reference/protocol-facts-features.md §4.4 (whatsmeow group.go parseGroupChange / parseGroupCreate,
 // Baileys Socket/groups.ts handleGroupNotification, whatsapp-rust wacore/src/stanza/groups.rs).
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import { assert, assertEquals } from "../../_assert.ts";
 import { Jid, type Node } from "../../../src/binary/mod.ts";
 import { applyGroupChange } from "../../../src/features/groups/apply.ts";

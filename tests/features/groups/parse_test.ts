@@ -1,6 +1,6 @@
 // Reading the <group> node. The node shapes are those whatsmeow group.go parseGroupNode / parseParticipant
 // read (tulir/whatsmeow, group.go), as gathered in /work/shared/reference/protocol-facts-features.md §4.2.
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import { assert, assertEquals } from "../../_assert.ts";
 import { Jid, type Node } from "../../../src/binary/mod.ts";
 import { parseGroupNode, parseParticipant } from "../../../src/features/groups/parse.ts";

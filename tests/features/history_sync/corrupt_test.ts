@@ -1,7 +1,7 @@
 // Bad input: every corruption of a history blob fails with a typed HistorySyncError, within a deadline,
 // without allocating what a corrupt length declares.
 import { createDeflate, deflateSync } from "node:zlib";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import { assert, assertEquals, assertRejects } from "../../_assert.ts";
 import { HistorySyncError, streamHistorySync } from "../../../src/features/history_sync/mod.ts";
 import { compressHistorySync, encodeHistorySync } from "../../../src/testing/history_builder.ts";

@@ -1,7 +1,7 @@
 // The streaming decoder against the generated full decoder (HistorySync.decode on the whole inflated
 // blob): builder-made chunks of every sync type, hand-encoded fields in shuffled order (protobuf allows
 // any order and repeats), and input cut into chunks at random boundaries, compressed and not.
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import { assert, assertEquals } from "../../_assert.ts";
 import { streamHistorySync } from "../../../src/features/history_sync/mod.ts";
 import {

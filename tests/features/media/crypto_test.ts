@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createCipheriv, createHmac } from "node:crypto";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import { hkdf as nobleHkdf } from "@noble/hashes/hkdf.js";
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
-import * as baileysMedia from "baileys/lib/Utils/messages-media.js";
+import * as baileysMedia from "npm:/baileys@7.0.0-rc14/lib/Utils/messages-media.js";
 import {
   decryptMedia,
   encryptedLengthFor,

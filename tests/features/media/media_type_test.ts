@@ -1,6 +1,6 @@
 // The media type table against its sources, message references, and media_conn parsing.
 import assert from "node:assert/strict";
-import { MEDIA_HKDF_KEY_MAPPING, MEDIA_PATH_MAP } from "baileys/lib/Defaults/index.js";
+import { MEDIA_HKDF_KEY_MAPPING, MEDIA_PATH_MAP } from "npm:/baileys@7.0.0-rc14/lib/Defaults/index.js";
 import {
   externalBlobRef,
   historySyncRef,

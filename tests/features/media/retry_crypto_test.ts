@@ -1,7 +1,7 @@
 // Media retry crypto and stanzas, cross-checked against Baileys (baileys@7.0.0-rc14,
 // lib/Utils/messages-media.js: encryptMediaRetryRequest, decryptMediaRetryData, decodeMediaRetryNode).
 import assert from "node:assert/strict";
-import * as baileysMedia from "baileys/lib/Utils/messages-media.js";
+import * as baileysMedia from "npm:/baileys@7.0.0-rc14/lib/Utils/messages-media.js";
 import { aesGcmEncrypt, hkdf, utf8 } from "../../../src/crypto/mod.ts";
 import { MediaRetryNotification, type MediaRetryNotificationResultType } from "../../../src/proto/mod.ts";
 import {

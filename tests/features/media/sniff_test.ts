@@ -1,7 +1,7 @@
 // Mimetype sniffing and image dimensions from hand-built headers. Each builder follows the format's spec,
 // cited beside it; the fuzz tests feed truncations of every sample and random bytes.
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import { imageDimensions, OCTET_STREAM, sniffMimetype } from "../../../src/features/media/mod.ts";
 import { join } from "./helpers.ts";
 

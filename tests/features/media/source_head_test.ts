@@ -1,6 +1,6 @@
 // Reading the first bytes of an upload source for sniffing, without losing any of a one-shot stream.
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import { HEAD_BYTES, readSourceHead } from "../../../src/features/media/source_head.ts";
 import { readAllBytes } from "../../../src/features/media/media_stream.ts";
 import { MediaError } from "../../../src/features/media/errors.ts";

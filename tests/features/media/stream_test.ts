@@ -1,7 +1,7 @@
 // Web-stream encryption/decryption and upload preparation (media_stream.ts, upload_source.ts). The one-shot
 // functions, cross-checked against Baileys in crypto_test.ts, are the reference here.
 import assert from "node:assert/strict";
-import fc from "fast-check";
+import fc from "npm:fast-check@4.10.2";
 import {
   decryptMediaStream,
   encryptMedia,

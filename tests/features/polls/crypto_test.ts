@@ -3,10 +3,10 @@
 // key as HMAC(HMAC(zeros32, secret), info ‖ 0x01), i.e. one HKDF block written out, and lib/Utils/crypto.js
 // aesEncryptGCM). No published vector exists (whatsapp-rust wacore/src/poll.rs has only round trips).
 import { Buffer } from "node:buffer";
-import fc from "fast-check";
-import * as baileysCrypto from "baileys/lib/Utils/crypto.js";
-import * as processMessage from "baileys/lib/Utils/process-message.js";
-import { proto } from "baileys/WAProto/index.js";
+import fc from "npm:fast-check@4.10.2";
+import * as baileysCrypto from "npm:/baileys@7.0.0-rc14/lib/Utils/crypto.js";
+import * as processMessage from "npm:/baileys@7.0.0-rc14/lib/Utils/process-message.js";
+import { proto } from "npm:/baileys@7.0.0-rc14/WAProto/index.js";
 import { assertEquals, assertThrows } from "../../_assert.ts";
 import { concatBytes, randomBytes, utf8 } from "../../../src/crypto/mod.ts";
 import { DecryptError, InputError } from "../../../src/features/errors.ts";

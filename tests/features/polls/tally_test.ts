@@ -3,8 +3,8 @@
 // by the SHA-256 of their names the same way; poll field numbers and the V3-for-single-choice rule are from
 // reference/protocol-facts-features.md 6.1.
 import { Buffer } from "node:buffer";
-import fc from "fast-check";
-import * as baileysMessages from "baileys/lib/Utils/messages.js";
+import fc from "npm:fast-check@4.10.2";
+import * as baileysMessages from "npm:/baileys@7.0.0-rc14/lib/Utils/messages.js";
 import { assert, assertEquals, assertThrows } from "../../_assert.ts";
 import { InputError } from "../../../src/features/errors.ts";
 import { pollOptionHash } from "../../../src/features/polls/crypto.ts";
