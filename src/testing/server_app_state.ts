@@ -17,7 +17,8 @@
  * - Unknown collection names: 400 for that collection.
  *
  * Test knobs ({@linkcode appStateServer}): compacting a collection (dropping its patches, so that devices
- * behind must take a snapshot), tampering with a stored record, and corrupting the next patch handed out.
+ * behind must take a snapshot), tampering with a stored record, corrupting the next patch handed out or
+ * moving its mutations to an external blob, and loading a large snapshot.
  *
  * Shapes: reference/protocol-facts-features.md 2.4 (whatsmeow `appstate.go`, `appstate/decode.go`;
  * Baileys `Socket/chats.ts`; whatsapp-rust collection errors).
@@ -33,6 +34,7 @@ import {
   ExternalBlobReference,
   ProtoDecodeError,
   type SyncdMutation,
+  SyncdMutations,
   SyncdMutationSyncdOperation,
   SyncdPatch,
   type SyncdRecord,
@@ -69,10 +71,13 @@ export interface ServerCollection {
   snapshotBlob: { version: number; reference: Uint8Array } | undefined;
 }
 
+/** A one-off change to the next patch a collection hands out. */
+export type NextPatchFault = "corrupt" | "external";
+
 /** The app state of every account of one server, with the test knobs. */
 export class AppStateServer {
   readonly #byAccount = new Map<string, Map<string, ServerCollection>>();
-  readonly #corruptNext = new Set<string>();
+  readonly #next = new Map<string, NextPatchFault>();
 
   /** The collection (created empty on first use). */
   collection(account: Account, name: string): ServerCollection {
@@ -126,14 +131,38 @@ export class AppStateServer {
     return false;
   }
 
-  /** Corrupts the first patch of the next fetch answer for this collection (once, in transit). */
-  corruptNextPatch(account: Account, name: string): void {
-    this.#corruptNext.add(`${account.phone}/${name}`);
+  /**
+   * Changes the first patch of the next fetch answer for this collection, once, in transit: `corrupt`
+   * flips a ciphertext bit (the device must refuse it), `external` moves its mutations into an
+   * `md-app-state` blob on the media server (`externalMutations`, as the real server hands out large
+   * patches; the device downloads and decrypts it like media).
+   */
+  alterNextPatch(account: Account, name: string, fault: NextPatchFault): void {
+    this.#next.set(`${account.phone}/${name}`, fault);
   }
 
-  /** Consumes a pending {@linkcode AppStateServer.corruptNextPatch}. */
-  takeCorruption(account: Account, name: string): boolean {
-    return this.#corruptNext.delete(`${account.phone}/${name}`);
+  /** Consumes a pending {@linkcode AppStateServer.alterNextPatch}. */
+  takeNextPatchFault(account: Account, name: string): NextPatchFault | undefined {
+    const key = `${account.phone}/${name}`;
+    const fault = this.#next.get(key);
+    this.#next.delete(key);
+    return fault;
+  }
+
+  /**
+   * Replaces a collection's state with a snapshot (its records live at its version, signed by its MAC),
+   * keeping no patches: devices then sync it from a snapshot. For benchmarks and tests that need a large
+   * collection without pushing it patch by patch.
+   */
+  load(account: Account, name: string, snapshot: SyncdSnapshot): void {
+    const c = this.collection(account, name);
+    c.version = Number(snapshot.version?.version ?? 0n);
+    c.patches = [];
+    c.live = new Map();
+    for (const r of snapshot.records ?? []) if (r.index?.blob) c.live.set(r.index.blob.toHex(), r);
+    c.snapshotMac = snapshot.mac;
+    c.keyId = snapshot.keyId?.id;
+    c.snapshotBlob = undefined;
   }
 }
 
@@ -279,7 +308,9 @@ async function fetch(wa: FakeWhatsApp, account: Account, name: string, request: 
   }
   const after = patchesAfter(state, from);
   const page = after.slice(0, PATCH_PAGE_SIZE);
-  if (page.length > 0 && server.takeCorruption(account, name)) page[0] = corrupt(page[0]);
+  const fault = page.length > 0 ? server.takeNextPatchFault(account, name) : undefined;
+  if (fault === "corrupt") page[0] = corrupt(page[0]);
+  if (fault === "external") page[0] = await externalize(wa, page[0]);
   if (after.length > page.length) attrs.has_more_patches = "true";
   return { tag: "collection", attrs, content: page.length ? [patchesNode(page)] : [] };
 }
@@ -304,6 +335,26 @@ function corrupt(bytes: Uint8Array): Uint8Array {
   return SyncdPatch.encode(patch);
 }
 
+// A copy of a patch whose mutations live in an encrypted blob on the media server.
+async function externalize(wa: FakeWhatsApp, bytes: Uint8Array): Promise<Uint8Array> {
+  const patch = SyncdPatch.decode(bytes);
+  const ref = await uploadBlob(wa, SyncdMutations.encode({ mutations: patch.mutations ?? [] }));
+  return SyncdPatch.encode({ ...patch, mutations: [], externalMutations: ref });
+}
+
+/** Encrypts a blob as `md-app-state` media and stores it on the media server. */
+async function uploadBlob(wa: FakeWhatsApp, plaintext: Uint8Array): Promise<ExternalBlobReference> {
+  const encrypted = encryptMedia(plaintext, "app_state");
+  const blob = await wa.media.store(encrypted.encrypted, "md-app-state");
+  return {
+    mediaKey: encrypted.mediaKey,
+    directPath: blob.directPath,
+    fileSizeBytes: BigInt(encrypted.fileLength),
+    fileSha256: encrypted.fileSha256,
+    fileEncSha256: encrypted.fileEncSha256,
+  };
+}
+
 /** The snapshot of a collection at its version, uploaded to the media server; returns its reference bytes. */
 async function snapshotOf(wa: FakeWhatsApp, state: ServerCollection, name: string): Promise<Uint8Array> {
   if (state.snapshotBlob?.version === state.version) return state.snapshotBlob.reference;
@@ -313,16 +364,7 @@ async function snapshotOf(wa: FakeWhatsApp, state: ServerCollection, name: strin
     mac: state.snapshotMac,
     keyId: state.keyId === undefined ? undefined : { id: state.keyId },
   });
-  const encrypted = encryptMedia(snapshot, "app_state");
-  const blob = await wa.media.store(encrypted.encrypted, "md-app-state");
-  const reference = ExternalBlobReference.encode({
-    mediaKey: encrypted.mediaKey,
-    directPath: blob.directPath,
-    handle: undefined,
-    fileSizeBytes: BigInt(encrypted.fileLength),
-    fileSha256: encrypted.fileSha256,
-    fileEncSha256: encrypted.fileEncSha256,
-  });
+  const reference = ExternalBlobReference.encode(await uploadBlob(wa, snapshot));
   state.snapshotBlob = { version: state.version, reference };
   wa.log.child("FakeWA/AppState").debug(
     `snapshot of ${name} at v${state.version}: ${state.live.size} records`,

@@ -11,6 +11,7 @@ import { assert, assertEquals, assertRejects } from "../_assert.ts";
 import { getChild, getChildByPath } from "../../src/binary/mod.ts";
 import type { Client } from "../../src/client/client.ts";
 import { AppStateError } from "../../src/features/app_state/errors.ts";
+import { buildChatAction, encodeSnapshot } from "../../src/features/app_state/mod.ts";
 import { InputError } from "../../src/features/errors.ts";
 import { appStateServer, type FakeWhatsApp, type VirtualPhone } from "../../src/testing/mod.ts";
 import { deadline, newClient, pairByQr, startServer } from "./helpers.ts";
@@ -116,7 +117,7 @@ Deno.test("a patch corrupted in transit is refused and the collection heals from
   const { wa, bot, primary, phone } = env;
   const muted = new Collected(bot, "muteUpdate");
   const errors = new Collected(bot, "appStateSyncError");
-  appStateServer(wa).corruptNextPatch(phone.account, "regular_high");
+  appStateServer(wa).alterNextPatch(phone.account, "regular_high", "corrupt");
   await primary.chats.mute(CHAT, { until: Date.now() + 3_600_000 });
   const m = await muted.next();
   assertEquals([m.jid.toString(), m.action.muted, m.fromFullSync], [CHAT, true, true]);
@@ -256,4 +257,41 @@ Deno.test("chat actions refuse bad input before anything is sent", async () => {
   await assertRejects(() => bot.chats.labelChat("", CHAT), InputError);
   assertEquals((await bot.store.getAppStateVersion("regular_low")).version, 0);
   assertEquals((await bot.store.getAppStateVersion("regular_high")).version, 0);
+});
+
+Deno.test("a patch whose mutations are in an external blob is downloaded, decrypted and applied", async () => {
+  await using env = await pairedWithKeys("15557801000");
+  const { wa, bot, primary, phone } = env;
+  appStateServer(wa).alterNextPatch(phone.account, "regular_low", "external");
+  const uploadsBefore = wa.media.stats.blobs;
+  const archived = new Collected(bot, "archiveUpdate");
+  const pinned = new Collected(bot, "pinUpdate");
+  await primary.chats.archive(CHAT);
+  const a = await archived.next();
+  assertEquals([a.action.archived, a.fromFullSync], [true, false]);
+  assertEquals((await pinned.next()).action.pinned, false, "archiving unpins, in the same patch");
+  assertEquals(wa.media.stats.blobs, uploadsBefore + 1, "the mutations went through the media server");
+});
+
+Deno.test("a 2,000-record collection loaded on the server reaches the bot as one snapshot", async () => {
+  await using env = await pairedWithKeys("15557801100");
+  const { wa, bot, primary, phone } = env;
+  const keyId = (await primary.store.getLatestSyncKeyId())!;
+  const { keyData } = (await primary.store.getSyncKey(keyId))!;
+  const records = Array.from(
+    { length: 2_000 },
+    (_, i) =>
+      buildChatAction({
+        kind: "mute",
+        chat: `1555${String(i).padStart(7, "0")}@s.whatsapp.net`,
+        muted: true,
+      }),
+  );
+  const { snapshot } = encodeSnapshot({ collection: "regular_high", version: 77, keyId, keyData, records });
+  appStateServer(wa).load(phone.account, "regular_high", snapshot);
+  const mutes = new Collected(bot, "muteUpdate");
+  const [result] = await bot.chats.syncAppState({ collections: ["regular_high"], fullSync: true });
+  assertEquals([result.version, result.fromFullSync, result.error], [77, true, undefined]);
+  assertEquals(mutes.all.length, 2_000);
+  assert(mutes.all.every((e) => e.fromFullSync && e.action.muted));
 });
