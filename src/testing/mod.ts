@@ -85,6 +85,7 @@ export {
   AppStateServer,
   appStateServer,
   MAX_KEPT_PATCHES,
+  type NextPatchFault,
   PATCH_PAGE_SIZE,
   type ServerCollection,
 } from "./server_app_state.ts";
