@@ -20,7 +20,7 @@ import {
   type AppStateSyncRequest,
   type CollectionSyncResult,
 } from "./app_state/sync.ts";
-import type { KnownChatAction, MessageRange } from "./app_state/action_types.ts";
+import { APP_STATE_COLLECTIONS, type KnownChatAction, type MessageRange } from "./app_state/action_types.ts";
 import { buildChatAction } from "./app_state/actions.ts";
 import { AppStateError } from "./app_state/errors.ts";
 import type { AppStateEvents } from "./app_state/events.ts";
@@ -416,8 +416,17 @@ export class Chats {
    * const results = await client.chats.syncAppState({ collections: ["regular_low"] });
    * ```
    */
-  syncAppState(options: AppStateSyncRequest = {}): Promise<CollectionSyncResult[]> {
-    return this.#sync.sync(options);
+  async syncAppState(options: AppStateSyncRequest = {}): Promise<CollectionSyncResult[]> {
+    const known: readonly string[] = APP_STATE_COLLECTIONS;
+    const unknown = options.collections?.find((name) => !known.includes(name));
+    if (unknown !== undefined) {
+      throw new InputError(
+        "invalid_argument",
+        "collections",
+        `expected some of ${known.join(", ")}, got "${unknown}"`,
+      );
+    }
+    return await this.#sync.sync(options);
   }
 
   // The push name goes to our other devices as the setting_pushName mutation, when there is a key to

@@ -26,9 +26,15 @@ export const KEY_REQUEST_INTERVAL_MS = 24 * 3_600_000;
 /** Key ids remembered as asked for (a bound on the memory a stream of unknown ids can take). */
 const MAX_REMEMBERED_REQUESTS = 1_024;
 
+/** What key exchange needs of the feature context (it emits nothing). */
+export type KeyExchangeContext = Pick<
+  FeatureContext<unknown>,
+  "log" | "store" | "ownJid" | "sendMessage" | "onProtocolMessage"
+>;
+
 /** Keys, shares and requests of one client. */
 export class KeyExchange {
-  readonly #ctx: FeatureContext<unknown>;
+  readonly #ctx: KeyExchangeContext;
   readonly #requested: LruTtlCache<string, true>;
   readonly #onKeys: (keys: SharedSyncKey[]) => void;
 
@@ -36,7 +42,7 @@ export class KeyExchange {
    * Creates it and claims the key share and key request protocol messages. `onKeys` runs after new keys
    * were stored (the engine resyncs then).
    */
-  constructor(ctx: FeatureContext<unknown>, onKeys: (keys: SharedSyncKey[]) => void, now?: () => number) {
+  constructor(ctx: KeyExchangeContext, onKeys: (keys: SharedSyncKey[]) => void, now?: () => number) {
     this.#ctx = ctx;
     this.#onKeys = onKeys;
     this.#requested = new LruTtlCache({

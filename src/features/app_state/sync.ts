@@ -107,11 +107,7 @@ export class AppStateSync {
     this.#ctx = ctx;
     this.#download = options.download;
     this.#maxBlobBytes = options.maxBlobBytes ?? DEFAULT_MAX_BLOB_BYTES;
-    this.keys = new KeyExchange(
-      ctx as FeatureContext<unknown>,
-      () => this.#resyncInBackground("new keys"),
-      options.now,
-    );
+    this.keys = new KeyExchange(ctx, () => this.#resyncInBackground("new keys"), options.now);
     ctx.onStanza({ tag: "notification", type: "server_sync" }, (node) => this.#onServerSync(node));
     ctx.onLogin(() => this.#onLogin());
   }

@@ -167,8 +167,8 @@ function parseCollection(spec: Pick<IqSpec<unknown>, "operation" | "about">, nod
   const name = node.attrs.name;
   if (!name) throw badResponse(spec, "a <collection> has no name", node);
   const version = parseVersion(node.attrs.version);
-  const errorNode = node.attrs.type === "error" ? getChild(node, "error") : undefined;
   if (node.attrs.type === "error") {
+    const errorNode = getChild(node, "error");
     const code = Number(errorNode?.attrs.code ?? 0);
     return {
       name,
