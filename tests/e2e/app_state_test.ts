@@ -13,6 +13,7 @@ import type { Client } from "../../src/client/client.ts";
 import { AppStateError } from "../../src/features/app_state/errors.ts";
 import { buildChatAction, encodeSnapshot } from "../../src/features/app_state/mod.ts";
 import { InputError } from "../../src/features/errors.ts";
+import { SqliteStore } from "../../src/store/mod.ts";
 import { appStateServer, type FakeWhatsApp, type VirtualPhone } from "../../src/testing/mod.ts";
 import { deadline, newClient, pairByQr, startServer } from "./helpers.ts";
 import { Collected } from "./people_helpers.ts";
@@ -294,4 +295,61 @@ Deno.test("a 2,000-record collection loaded on the server reaches the bot as one
   assertEquals([result.version, result.fromFullSync, result.error], [77, true, undefined]);
   assertEquals(mutes.all.length, 2_000);
   assert(mutes.all.every((e) => e.fromFullSync && e.action.muted));
+});
+
+Deno.test("with SQLite the synced state survives a restart: the next patch applies on top of the stored MACs", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await using wa = await startServer();
+    const phone = wa.phone("15557801200");
+    const path = `${dir}/bot.db`;
+    const primary = await phone.client();
+    {
+      const store = await SqliteStore.open(path);
+      const bot = await newClient(wa, { store });
+      const synced = new Collected(bot, "appStateSyncComplete");
+      await pairByQr(bot, phone);
+      await synced.next((e) => e.collection === "regular_high");
+      const keyId = (await primary.store.getLatestSyncKeyId())!;
+      const { keyData } = (await primary.store.getSyncKey(keyId))!;
+      const records = Array.from(
+        { length: 500 },
+        (_, i) =>
+          buildChatAction({
+            kind: "mute",
+            chat: `1555${String(i).padStart(7, "0")}@s.whatsapp.net`,
+            muted: true,
+          }),
+      );
+      const { snapshot } = encodeSnapshot({
+        collection: "regular_high",
+        version: 30,
+        keyId,
+        keyData,
+        records,
+      });
+      appStateServer(wa).load(phone.account, "regular_high", snapshot);
+      const [result] = await bot.chats.syncAppState({ collections: ["regular_high"], fullSync: true });
+      assertEquals(result.version, 30);
+      await bot.disconnect();
+      await store.close();
+    }
+    const store = await SqliteStore.open(path);
+    try {
+      const bot = await newClient(wa, { store });
+      assertEquals((await store.getAppStateVersion("regular_high")).version, 30);
+      const unmuted = new Collected(bot, "muteUpdate");
+      await bot.connect({ signal: deadline() });
+      // The phone unmutes chat #7: a patch that replaces a record the bot only knows from its stored MACs.
+      await primary.chats.unmute("15550000007@s.whatsapp.net");
+      const e = await unmuted.next((x) => !x.action.muted);
+      assertEquals([e.jid.toString(), e.fromFullSync], ["15550000007@s.whatsapp.net", false]);
+      assertEquals((await store.getAppStateVersion("regular_high")).version, 31);
+      await bot.disconnect();
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
