@@ -9,7 +9,11 @@ import { type ChatAction, readChatAction } from "../../../src/features/app_state
 const CHAT = "15551234567@s.whatsapp.net";
 
 Deno.test("a chat setting: appStateAction first, then its typed event with the chat as a Jid", () => {
-  const events = actionEvents({ kind: "archive", chat: CHAT, archived: true, timestampMs: 1_700_000_000_000 }, "regular_low", true);
+  const events = actionEvents(
+    { kind: "archive", chat: CHAT, archived: true, timestampMs: 1_700_000_000_000 },
+    "regular_low",
+    true,
+  );
   assertEquals(events.map((e) => e.name), ["appStateAction", "archiveUpdate"]);
   const typed = events[1];
   assert(typed.name === "archiveUpdate");
@@ -27,16 +31,26 @@ Deno.test("each known kind maps to its event", () => {
     [{ kind: "delete_chat", chat: CHAT, deleteMedia: false }, "deleteChatUpdate"],
     [{ kind: "clear_chat", chat: CHAT, deleteStarred: false, deleteMedia: false }, "clearChatUpdate"],
     [{ kind: "star", chat: CHAT, messageId: "A", fromMe: true, starred: true }, "starUpdate"],
-    [{ kind: "delete_message_for_me", chat: CHAT, messageId: "A", fromMe: true, deleteMedia: false }, "deleteMessageForMeUpdate"],
+    [
+      { kind: "delete_message_for_me", chat: CHAT, messageId: "A", fromMe: true, deleteMedia: false },
+      "deleteMessageForMeUpdate",
+    ],
     [{ kind: "contact", jid: CHAT, fullName: "Ada" }, "contactUpdate"],
     [{ kind: "remove_contact", jid: CHAT }, "contactUpdate"],
     [{ kind: "push_name", name: "Ada" }, "pushNameSettingUpdate"],
     [{ kind: "label_edit", labelId: "1", name: "VIP" }, "labelEditUpdate"],
     [{ kind: "label_chat", labelId: "1", chat: CHAT, labeled: true }, "labelAssociationUpdate"],
-    [{ kind: "label_message", labelId: "1", chat: CHAT, messageId: "A", labeled: true }, "labelAssociationUpdate"],
+    [
+      { kind: "label_message", labelId: "1", chat: CHAT, messageId: "A", labeled: true },
+      "labelAssociationUpdate",
+    ],
   ];
   for (const [action, name] of cases) {
-    assertEquals(actionEvents(action, "regular", false).map((e) => e.name), ["appStateAction", name], action.kind);
+    assertEquals(
+      actionEvents(action, "regular", false).map((e) => e.name),
+      ["appStateAction", name],
+      action.kind,
+    );
   }
 });
 
@@ -51,7 +65,12 @@ Deno.test("a starred group message names its sender; an absent sender stays abse
   const [, star] = actionEvents(fromAlice, "regular_high", false);
   assert(star.name === "starUpdate");
   assertEquals(
-    [star.data.chatJid.toString(), star.data.participantJid?.toString(), star.data.messageId, star.data.fromMe],
+    [
+      star.data.chatJid.toString(),
+      star.data.participantJid?.toString(),
+      star.data.messageId,
+      star.data.fromMe,
+    ],
     [group, "15550001@s.whatsapp.net", "3EB0AA", false],
   );
   const own = readChatAction({
@@ -67,7 +86,12 @@ Deno.test("a starred group message names its sender; an absent sender stays abse
 });
 
 Deno.test("unknown actions and unparsable JIDs only produce appStateAction", () => {
-  const unknown = readChatAction({ operation: "set", index: ["setting_unarchiveChats"], value: {}, version: 1 });
+  const unknown = readChatAction({
+    operation: "set",
+    index: ["setting_unarchiveChats"],
+    value: {},
+    version: 1,
+  });
   assertEquals(actionEvents(unknown, "regular", false).map((e) => e.name), ["appStateAction"]);
   const bad = actionEvents({ kind: "pin", chat: "not a jid", pinned: true }, "regular_low", false);
   assertEquals(bad.map((e) => e.name), ["appStateAction"]);

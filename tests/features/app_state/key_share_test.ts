@@ -14,11 +14,7 @@ import {
   readKeyRequest,
   readKeyShare,
 } from "../../../src/features/app_state/key_share.ts";
-import {
-  AppStateSyncKeyFingerprint,
-  Message,
-  ProtocolMessageType,
-} from "../../../src/proto/mod.ts";
+import { AppStateSyncKeyFingerprint, Message, ProtocolMessageType } from "../../../src/proto/mod.ts";
 
 Deno.test("a key share survives the wire: ids, data, fingerprint and timestamp", () => {
   const a = generateSyncKey({ nowMs: 1_700_000_000_123, deviceIndexes: [0, 3] });
@@ -44,7 +40,10 @@ Deno.test("a hostile share: entries without an id, with a long id or short data 
   const share = {
     keys: [
       { keyData: { keyData: new Uint8Array(32) } },
-      { keyId: { keyId: new Uint8Array(MAX_SYNC_KEY_ID_LENGTH + 1) }, keyData: { keyData: new Uint8Array(32) } },
+      {
+        keyId: { keyId: new Uint8Array(MAX_SYNC_KEY_ID_LENGTH + 1) },
+        keyData: { keyData: new Uint8Array(32) },
+      },
       { keyId: { keyId: new Uint8Array([2]) }, keyData: { keyData: new Uint8Array(31) } },
       { keyId: { keyId: new Uint8Array([3]) }, keyData: { keyData: new Uint8Array(32), timestamp: -5n } },
       ...Array.from({ length: MAX_KEYS_PER_MESSAGE + 2 }, () => good),

@@ -46,10 +46,20 @@ Deno.test("fetch answer: snapshot reference, patches in order (wrapped or bare),
       attrs: { name: "regular_low", version: "9", has_more_patches: "true" },
       content: [
         { tag: "snapshot", content: new Uint8Array([1]) },
-        { tag: "patches", content: [{ tag: "patch", content: new Uint8Array([2]) }, { tag: "patch", content: new Uint8Array([3]) }] },
+        {
+          tag: "patches",
+          content: [{ tag: "patch", content: new Uint8Array([2]) }, {
+            tag: "patch",
+            content: new Uint8Array([3]),
+          }],
+        },
       ],
     },
-    { tag: "collection", attrs: { name: "regular" }, content: [{ tag: "patch", content: new Uint8Array([4]) }] },
+    {
+      tag: "collection",
+      attrs: { name: "regular" },
+      content: [{ tag: "patch", content: new Uint8Array([4]) }],
+    },
     {
       tag: "collection",
       attrs: { name: "critical_block", type: "error" },
@@ -81,7 +91,10 @@ Deno.test("fetch answer: a missing <sync>, a nameless collection, an empty patch
   bad(answer({ tag: "collection", attrs: {} }));
   bad(answer({ tag: "collection", attrs: { name: "regular" }, content: [{ tag: "patch" }] }));
   bad(answer({ tag: "collection", attrs: { name: "regular" }, content: [{ tag: "snapshot" }] }));
-  const many = Array.from({ length: MAX_REPLY_COLLECTIONS + 1 }, () => ({ tag: "collection", attrs: { name: "x" } }));
+  const many = Array.from(
+    { length: MAX_REPLY_COLLECTIONS + 1 },
+    () => ({ tag: "collection", attrs: { name: "x" } }),
+  );
   bad(answer(...many));
 });
 
@@ -100,8 +113,16 @@ Deno.test("push: our version and the patch in one collection; a collection error
       attrs: { name: "regular_low", type: "error" },
       content: [{ tag: "error", attrs: { code: "409", text: "conflict" } }],
     })), IqError);
-  assertEquals([conflict.code, conflict.status, conflict.text, conflict.about], ["server", 409, "conflict", "regular_low"]);
-  const other = assertThrows(() => spec.parse(answer({ tag: "collection", attrs: { name: "regular" } })), IqError);
+  assertEquals([conflict.code, conflict.status, conflict.text, conflict.about], [
+    "server",
+    409,
+    "conflict",
+    "regular_low",
+  ]);
+  const other = assertThrows(
+    () => spec.parse(answer({ tag: "collection", attrs: { name: "regular" } })),
+    IqError,
+  );
   assertEquals(other.code, "bad_response");
 });
 
