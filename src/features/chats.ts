@@ -151,7 +151,14 @@ export class Chats {
     ], options);
   }
 
-  /** Unarchives a chat. */
+  /**
+   * Unarchives a chat.
+   *
+   * @example
+   * ```ts ignore
+   * await client.chats.unarchive("15551234567@s.whatsapp.net");
+   * ```
+   */
   async unarchive(chat: Jid | string, options: MessageRangeOptions = {}): Promise<void> {
     await this.apply([{
       kind: "archive",
@@ -173,7 +180,14 @@ export class Chats {
     await this.apply([{ kind: "pin", chat: chatArg(chat), pinned: true }], options);
   }
 
-  /** Unpins a chat. */
+  /**
+   * Unpins a chat.
+   *
+   * @example
+   * ```ts ignore
+   * await client.chats.unpin("15551234567@s.whatsapp.net");
+   * ```
+   */
   async unpin(chat: Jid | string, options: ChatActionOptions = {}): Promise<void> {
     await this.apply([{ kind: "pin", chat: chatArg(chat), pinned: false }], options);
   }
@@ -202,7 +216,14 @@ export class Chats {
     await this.apply([{ kind: "mute", chat: chatArg(chat), muted: true, muteEndTimestampMs: end }], options);
   }
 
-  /** Unmutes a chat. */
+  /**
+   * Unmutes a chat.
+   *
+   * @example
+   * ```ts ignore
+   * await client.chats.unmute("120363000000000001@g.us");
+   * ```
+   */
   async unmute(chat: Jid | string, options: ChatActionOptions = {}): Promise<void> {
     await this.apply([{ kind: "mute", chat: chatArg(chat), muted: false }], options);
   }
@@ -223,7 +244,14 @@ export class Chats {
     await this.apply([{ kind: "star", ...messageArgs(chat, messageId, options), starred: true }], options);
   }
 
-  /** Removes the star from a message (same arguments as {@linkcode Chats.star}). */
+  /**
+   * Removes the star from a message (same arguments as {@linkcode Chats.star}).
+   *
+   * @example
+   * ```ts ignore
+   * await client.chats.unstar(chat, messageId, { fromMe: true });
+   * ```
+   */
   async unstar(chat: Jid | string, messageId: string, options: MessageActionOptions): Promise<void> {
     await this.apply([{ kind: "star", ...messageArgs(chat, messageId, options), starred: false }], options);
   }
@@ -244,7 +272,14 @@ export class Chats {
     );
   }
 
-  /** Marks a chat unread on every device. */
+  /**
+   * Marks a chat unread on every device.
+   *
+   * @example
+   * ```ts ignore
+   * await client.chats.markChatUnread("15551234567@s.whatsapp.net");
+   * ```
+   */
   async markChatUnread(chat: Jid | string, options: MessageRangeOptions = {}): Promise<void> {
     await this.apply(
       [{ kind: "mark_read", chat: chatArg(chat), read: false, messageRange: range(options) }],
@@ -272,7 +307,14 @@ export class Chats {
     }], options);
   }
 
-  /** Clears a chat's messages on every device (keeping starred ones unless `deleteStarred`). */
+  /**
+   * Clears a chat's messages on every device (keeping starred ones unless `deleteStarred`).
+   *
+   * @example
+   * ```ts ignore
+   * await client.chats.clearChat("120363000000000001@g.us", { deleteMedia: true });
+   * ```
+   */
   async clearChat(
     chat: Jid | string,
     options: MessageRangeOptions & { deleteStarred?: boolean; deleteMedia?: boolean } = {},
@@ -332,7 +374,14 @@ export class Chats {
     }], options);
   }
 
-  /** Deletes a contact from the account's contacts. */
+  /**
+   * Deletes a contact from the account's contacts.
+   *
+   * @example
+   * ```ts ignore
+   * await client.chats.removeContact("15551234567@s.whatsapp.net");
+   * ```
+   */
   async removeContact(jid: Jid | string, options: ChatActionOptions = {}): Promise<void> {
     await this.apply([{ kind: "remove_contact", jid: toJid(jid, "jid").toNonAd().toString() }], options);
   }
@@ -350,7 +399,14 @@ export class Chats {
     await this.apply([{ kind: "label_edit", labelId: labelArg(labelId), ...details }], options);
   }
 
-  /** Puts a label on a chat (`labeled` false takes it off). */
+  /**
+   * Puts a label on a chat (`labeled` false takes it off).
+   *
+   * @example
+   * ```ts ignore
+   * await client.chats.labelChat("1", "15551234567@s.whatsapp.net", false); // take label 1 off
+   * ```
+   */
   async labelChat(
     labelId: string,
     chat: Jid | string,
@@ -363,7 +419,14 @@ export class Chats {
     );
   }
 
-  /** Puts a label on a message (`labeled` false takes it off). */
+  /**
+   * Puts a label on a message (`labeled` false takes it off).
+   *
+   * @example
+   * ```ts ignore
+   * await client.chats.labelMessage("1", chat, messageId);
+   * ```
+   */
   async labelMessage(
     labelId: string,
     chat: Jid | string,
