@@ -8,7 +8,7 @@
  */
 
 import { assert, assertEquals, assertRejects } from "../_assert.ts";
-import { getChild, getChildByPath } from "../../src/binary/mod.ts";
+import { getChild, getChildByPath, getChildren } from "../../src/binary/mod.ts";
 import type { Client } from "../../src/client/client.ts";
 import { AppStateError } from "../../src/features/app_state/errors.ts";
 import { buildChatAction, encodeSnapshot } from "../../src/features/app_state/mod.ts";
@@ -165,7 +165,10 @@ Deno.test("a key the bot lacks is asked for with a peer message to the phone, wh
   await primary.chats.star(CHAT, "3EB0AA", { fromMe: false });
   const peer = await request;
   assertEquals(peer.attrs.to, env.phone.jid.toNonAd().toString());
-  assertEquals(peer.attrs.push_priority, "high_force");
+  assertEquals([peer.attrs.push_priority, peer.attrs.type], ["high_force", "text"]);
+  assertEquals(getChild(peer, "participants"), undefined, "one device, no fan-out");
+  assertEquals(getChildren(peer, "enc").length, 1);
+  assertEquals(getChild(peer, "meta")?.attrs.appdata, "default");
   const s = await starred.next();
   assertEquals([s.messageId, s.fromMe, s.action.starred], ["3EB0AA", false, true]);
   assertEquals((await bot.store.getSyncKey(fresh.keyId))?.keyData, fresh.keyData);
@@ -351,5 +354,26 @@ Deno.test("with SQLite the synced state survives a restart: the next patch appli
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a phone that is on shares its keys at pairing; every linked device then sees the others' actions", async () => {
+  await using wa = await startServer();
+  const phone = wa.phone("15557801300");
+  await phone.client();
+  const bot = await newClient(wa);
+  try {
+    const synced = new Collected(bot, "appStateSyncComplete");
+    await pairByQr(bot, phone);
+    await synced.next((e) => e.collection === "regular_low");
+    const laptop = await phone.addCompanion();
+    const laptopSynced = new Collected(laptop, "appStateSyncComplete");
+    await laptopSynced.next((e) => e.collection === "regular_low");
+    const archived = new Collected(laptop, "archiveUpdate");
+    await bot.chats.archive(CHAT);
+    const a = await archived.next();
+    assertEquals([a.jid.toString(), a.action.archived, a.fromFullSync], [CHAT, true, false]);
+  } finally {
+    await bot.disconnect();
   }
 });
