@@ -40,7 +40,7 @@ const bot = await Bot.builder()
   })
   .on(
     "pairSuccess",
-    ({ id, lid, platform }) => say(`pairSuccess: ${id} (lid ${lid}, phone platform ${platform})`),
+    ({ jid, lid, platform }) => say(`pairSuccess: ${jid} (lid ${lid}, phone platform ${platform})`),
   )
   .on(
     "disconnected",

@@ -25,7 +25,7 @@ const builder = Bot.builder()
     "pairingCode",
     ({ code }) => console.log(`Enter this code on your phone: ${code.slice(0, 4)}-${code.slice(4)}`),
   )
-  .on("pairSuccess", ({ id }) => console.log(`Linked as ${id}`))
+  .on("pairSuccess", ({ jid }) => console.log(`Linked as ${jid}`))
   .on("connected", ({ jid }) => console.log(`Online as ${jid}`))
   .on(
     "disconnected",

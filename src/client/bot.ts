@@ -16,10 +16,10 @@ import type { DevicePropsOptions, WaVersion } from "./payload.ts";
 import type { TransportFactory } from "./transport.ts";
 
 /** A handler for one event, given the client so it can answer. */
-export type BotHandler<T> = (data: T, client: Client) => void | Promise<void>;
+export type BotHandler<T> = (data: T, client: Client) => void | Promise<unknown>;
 
 /** A handler for every event. */
-export type BotEventHandler = (event: EventOf<ClientEvents>, client: Client) => void | Promise<void>;
+export type BotEventHandler = (event: EventOf<ClientEvents>, client: Client) => void | Promise<unknown>;
 
 /** A built bot: its client, and `run()` / `stop()`. */
 export class Bot implements AsyncDisposable {

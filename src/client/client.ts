@@ -138,14 +138,17 @@ export const DEFAULT_TIMINGS: ClientTimings = {
  * again at the next start. A listener that never settles holds up its chat.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { Client, renderQr, SqliteStore } from "@wadeno/client";
- * const client = await Client.create({ store: await SqliteStore.open("bot.db") });
- * client.on("pairingQrCode", ({ code }) => console.log(renderQr(code)));
- * client.on("message", async ({ info, message }) => {
- *   if (message.conversation === "ping") await client.sendText(info.source.chat, "pong");
- * });
- * await client.connect(); // resolves once paired (if needed) and logged in
+ * // Type-checked, not run: it links to a real phone.
+ * export async function example() {
+ *   const client = await Client.create({ store: await SqliteStore.open("bot.db") });
+ *   client.on("pairingQrCode", ({ code }) => console.log(renderQr(code)));
+ *   client.on("message", async ({ info, message }) => {
+ *     if (message.conversation === "ping") await client.sendText(info.source.chat, "pong");
+ *   });
+ *   await client.connect(); // resolves once paired (if needed) and logged in
+ * }
  * ```
  */
 export class Client implements AsyncDisposable {
@@ -317,9 +320,13 @@ export class Client implements AsyncDisposable {
    * `message` (and the other network events) the client waits for it before acknowledging.
    *
    * @example
-   * ```ts ignore
-   * const off = client.on("message", async ({ message, info }) => console.log(info.id, message));
-   * off();
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a logged-in client.
+   * export async function example(client: Client) {
+   *   const off = client.on("message", async ({ message, info }) => console.log(info.id, message));
+   *   off();
+   * }
    * ```
    */
   on<K extends keyof ClientEvents>(name: K, listener: Listener<ClientEvents[K]>): () => void {
@@ -335,8 +342,12 @@ export class Client implements AsyncDisposable {
    * Resolves with the next event of this name (that passes `filter`); use a `signal` as a deadline.
    *
    * @example
-   * ```ts ignore
-   * const { message } = await client.waitFor("message", { signal: AbortSignal.timeout(10_000) });
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a logged-in client.
+   * export async function example(client: Client) {
+   *   const { message } = await client.waitFor("message", { signal: AbortSignal.timeout(10_000) });
+   * }
    * ```
    */
   waitFor<K extends keyof ClientEvents>(
@@ -352,9 +363,13 @@ export class Client implements AsyncDisposable {
    * that stops reading holds up the messages behind it (it never loses them).
    *
    * @example
-   * ```ts ignore
-   * for await (const { type, data } of client.events({ signal })) {
-   *   if (type === "message") console.log(data.info.id);
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a logged-in client.
+   * export async function example(client: Client, signal: AbortSignal) {
+   *   for await (const { type, data } of client.events({ signal })) {
+   *     if (type === "message") console.log(data.info.id);
+   *   }
    * }
    * ```
    */
@@ -420,8 +435,12 @@ export class Client implements AsyncDisposable {
    * signal's reason.
    *
    * @example
-   * ```ts ignore
-   * await client.connect({ signal: AbortSignal.timeout(120_000) });
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a logged-in client.
+   * export async function example(client: Client) {
+   *   await client.connect({ signal: AbortSignal.timeout(120_000) });
+   * }
    * ```
    */
   connect(options: { signal?: AbortSignal } = {}): Promise<void> {
@@ -463,10 +482,14 @@ export class Client implements AsyncDisposable {
    * it waits until the server is ready. Throws `PairCodeError` for a bad phone number or custom code.
    *
    * @example
-   * ```ts ignore
-   * const connected = client.connect();
-   * console.log("enter", await client.pairWithCode({ phoneNumber: "+1 555 123 4567" }));
-   * await connected;
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a logged-in client.
+   * export async function example(client: Client) {
+   *   const connected = client.connect();
+   *   console.log("enter", await client.pairWithCode({ phoneNumber: "+1 555 123 4567" }));
+   *   await connected;
+   * }
    * ```
    */
   pairWithCode(options: PairCodeOptions): Promise<string> {
@@ -493,12 +516,16 @@ export class Client implements AsyncDisposable {
    * Rejects with `IqError` naming the operation, or `ConnectionError` when not connected.
    *
    * @example
-   * ```ts ignore
-   * await client.execute({
-   *   operation: "ping",
-   *   build: () => ({ namespace: "w:p", type: "get", content: [{ tag: "ping", attrs: {} }] }),
-   *   parse: () => true,
-   * });
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a logged-in client.
+   * export async function example(client: Client) {
+   *   await client.execute({
+   *     operation: "ping",
+   *     build: () => ({ namespace: "w:p", type: "get", content: [{ tag: "ping", attrs: {} }] }),
+   *     parse: () => true,
+   *   });
+   * }
    * ```
    */
   execute<T>(spec: IqSpec<T>, options?: { signal?: AbortSignal }): Promise<T> {
@@ -514,9 +541,13 @@ export class Client implements AsyncDisposable {
    * is kept for retries for 5 minutes. Rejects with `SendError` (`code` says why) or `ConnectionError`.
    *
    * @example
-   * ```ts ignore
-   * const sent = await client.sendMessage("15551234567@s.whatsapp.net", { conversation: "hello" });
-   * await client.sendReaction(sent.chat, sent.key, "👋");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a logged-in client.
+   * export async function example(client: Client) {
+   *   const sent = await client.sendMessage("15551234567@s.whatsapp.net", { conversation: "hello" });
+   *   await client.sendReaction(sent.chat, sent.key, "👋");
+   * }
    * ```
    */
   async sendMessage(to: Jid | string, message: Message, options?: SendOptions): Promise<SendResult> {
@@ -527,9 +558,13 @@ export class Client implements AsyncDisposable {
    * Sends text; `options` add mentions, a quoted reply or an expiration (see `textMessage`).
    *
    * @example
-   * ```ts ignore
-   * client.on("message", ({ info, message }) =>
-   *   client.sendText(info.source.chat, "got it", { replyTo: { info, message } }));
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a logged-in client.
+   * export async function example(client: Client) {
+   *   client.on("message", ({ info, message }) =>
+   *     client.sendText(info.source.chat, "got it", { replyTo: { info, message } }));
+   * }
    * ```
    */
   async sendText(
@@ -546,8 +581,12 @@ export class Client implements AsyncDisposable {
    * source. The same as `client.media.send`, which has one method per kind (`sendImage`, ...).
    *
    * @example
-   * ```ts ignore
-   * await client.sendMedia(chat, "image", await Deno.readFile("cat.jpg"), { caption: "a cat" });
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a logged-in client.
+   * export async function example(client: Client, chat: string) {
+   *   await client.sendMedia(chat, "image", await Deno.readFile("cat.jpg"), { caption: "a cat" });
+   * }
    * ```
    */
   sendMedia(
@@ -564,26 +603,34 @@ export class Client implements AsyncDisposable {
    * `messageKey(info)` for a received message, `sent.key` for one we sent.
    *
    * @example
-   * ```ts ignore
-   * client.on("message", ({ info }) => client.sendReaction(info.source.chat, messageKey(info), "❤️"));
+   * ```ts
+   * import { type Client, messageKey } from "@wadeno/client";
+   * // Type-checked, not run: it needs a logged-in client.
+   * export async function example(client: Client) {
+   *   client.on("message", ({ info }) => client.sendReaction(info.source.chat, messageKey(info), "❤️"));
+   * }
    * ```
    */
-  sendReaction(
+  async sendReaction(
     chat: Jid | string,
     target: MessageKey,
     emoji: string,
     options?: SendOptions,
   ): Promise<SendResult> {
-    return this.sendMessage(chat, reactionMessage(target, emoji), options);
+    return await this.sendMessage(chat, reactionMessage(target, emoji), options);
   }
 
   /**
    * Edits one of our own messages (WhatsApp allows it for 15 minutes).
    *
    * @example
-   * ```ts ignore
-   * const sent = await client.sendText(chat, "helo");
-   * await client.editMessage(chat, sent.id, "hello");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a logged-in client.
+   * export async function example(client: Client, chat: string) {
+   *   const sent = await client.sendText(chat, "helo");
+   *   await client.editMessage(chat, sent.id, "hello");
+   * }
    * ```
    */
   async editMessage(
@@ -601,9 +648,13 @@ export class Client implements AsyncDisposable {
    * Deletes a message for everyone (`originalSender` for an admin deleting someone else's group message).
    *
    * @example
-   * ```ts ignore
-   * const sent = await client.sendText(chat, "oops");
-   * await client.revokeMessage(chat, sent.id);
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a logged-in client.
+   * export async function example(client: Client, chat: string) {
+   *   const sent = await client.sendText(chat, "oops");
+   *   await client.revokeMessage(chat, sent.id);
+   * }
    * ```
    */
   async revokeMessage(
@@ -620,9 +671,13 @@ export class Client implements AsyncDisposable {
    * Sends read receipts for messages (batched into one stanza); `sender` is required in groups.
    *
    * @example
-   * ```ts ignore
-   * client.on("message", ({ info }) =>
-   *   client.markRead(info.source.chat, [info.id], { sender: info.source.isGroup ? info.source.sender : undefined }));
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a logged-in client.
+   * export async function example(client: Client) {
+   *   client.on("message", ({ info }) =>
+   *     client.markRead(info.source.chat, [info.id], { sender: info.source.isGroup ? info.source.sender : undefined }));
+   * }
    * ```
    */
   async markRead(

@@ -9,7 +9,7 @@
 export type EventOf<M> = { [K in keyof M]: { type: K; data: M[K] } }[keyof M];
 
 /** A listener; a returned promise is observed so that its rejection is reported, never lost. */
-export type Listener<T> = (data: T) => void | Promise<void>;
+export type Listener<T> = (data: T) => void | Promise<unknown>;
 
 /** Options for {@linkcode TypedEmitter.waitFor}. */
 export interface WaitForOptions<T> {

@@ -94,7 +94,7 @@ export interface PairingCodeEvent {
 /** Payload of `pairSuccess`. */
 export interface PairSuccessEvent {
   /** The companion's new JID (phone number with device id). */
-  id: Jid;
+  jid: Jid;
   /** The companion's LID, when given. */
   lid?: Jid;
   /** The account's business name, when it is a business account. */

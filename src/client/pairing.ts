@@ -237,7 +237,7 @@ export class Pairing {
       };
       await core.sendNode(reply);
       this.#log.info(`paired as ${jid}`);
-      core.emit("pairSuccess", { id: jid, lid, businessName, platform });
+      core.emit("pairSuccess", { jid, lid, businessName, platform });
     } catch (e) {
       const error = e instanceof PairError
         ? e
@@ -248,7 +248,7 @@ export class Pairing {
         attrs: { to: "s.whatsapp.net", type: "error", id: node.attrs.id },
         content: [{ tag: "error", attrs: { code: String(error.status), text: error.text } }],
       }).catch((sendError) => this.#log.warn("could not send the pair error reply", { error: sendError }));
-      core.emit("pairError", { id: jid ?? Jid.server("s.whatsapp.net"), lid, businessName, platform, error });
+      core.emit("pairError", { jid: jid ?? Jid.server("s.whatsapp.net"), lid, businessName, platform, error });
       core.endConnection({
         action: "stop",
         reason: "pairing refused",

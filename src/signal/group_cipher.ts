@@ -62,8 +62,10 @@ function distributionFrom(state: SenderKeyState): Uint8Array {
  * ```ts
  * import { createSenderKeyDistributionMessage, senderKeyName } from "./mod.ts";
  * import type { SignalContext } from "./mod.ts";
- * declare const ctx: SignalContext;
- * const skdm = await createSenderKeyDistributionMessage(ctx, senderKeyName("123@g.us", "me@c.us.0"));
+ * // Type-checked, not run: the inputs come from a real session.
+ * export async function example(ctx: SignalContext) {
+ *   const skdm = await createSenderKeyDistributionMessage(ctx, senderKeyName("123@g.us", "me@c.us.0"));
+ * }
  * ```
  */
 export async function createSenderKeyDistributionMessage(
@@ -99,8 +101,10 @@ export async function createSenderKeyDistributionMessage(
  * ```ts
  * import { processSenderKeyDistributionMessage, senderKeyName } from "./mod.ts";
  * import type { SignalContext } from "./mod.ts";
- * declare const ctx: SignalContext, skdmBytes: Uint8Array;
- * await processSenderKeyDistributionMessage(ctx, senderKeyName("123@g.us", "peer@c.us.0"), skdmBytes);
+ * // Type-checked, not run: the inputs come from a real session.
+ * export async function example(ctx: SignalContext, skdmBytes: Uint8Array) {
+ *   await processSenderKeyDistributionMessage(ctx, senderKeyName("123@g.us", "peer@c.us.0"), skdmBytes);
+ * }
  * ```
  */
 export async function processSenderKeyDistributionMessage(
@@ -131,8 +135,10 @@ export async function processSenderKeyDistributionMessage(
  * ```ts
  * import { groupEncrypt, padMessage } from "./mod.ts";
  * import type { SignalContext } from "./mod.ts";
- * declare const ctx: SignalContext, name: string, message: Uint8Array;
- * const skmsg = await groupEncrypt(ctx, name, padMessage(message));
+ * // Type-checked, not run: the inputs come from a real session.
+ * export async function example(ctx: SignalContext, name: string, message: Uint8Array) {
+ *   const skmsg = await groupEncrypt(ctx, name, padMessage(message));
+ * }
  * ```
  */
 export async function groupEncrypt(
@@ -225,8 +231,10 @@ function takeSenderKey(state: SenderKeyState, iteration: number, name: string): 
  * ```ts
  * import { groupDecrypt, senderKeyName, unpadMessage } from "./mod.ts";
  * import type { SignalContext } from "./mod.ts";
- * declare const ctx: SignalContext, skmsg: Uint8Array;
- * const message = unpadMessage(await groupDecrypt(ctx, senderKeyName("123@g.us", "peer@c.us.0"), skmsg));
+ * // Type-checked, not run: the inputs come from a real session.
+ * export async function example(ctx: SignalContext, skmsg: Uint8Array) {
+ *   const message = unpadMessage(await groupDecrypt(ctx, senderKeyName("123@g.us", "peer@c.us.0"), skmsg));
+ * }
  * ```
  */
 export async function groupDecrypt(

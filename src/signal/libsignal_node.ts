@@ -125,8 +125,10 @@ function convertSession(s: LibsignalNodeSession, localIdentityKey: Uint8Array, l
  * @example
  * ```ts
  * import { sessionRecordFromLibsignalNode } from "./mod.ts";
- * declare const stored: string, identityPublicKey: Uint8Array;
- * const record = sessionRecordFromLibsignalNode(JSON.parse(stored), { identityPublicKey, registrationId: 1234 });
+ * // Type-checked, not run: the inputs come from a real session.
+ * export async function example(stored: string, identityPublicKey: Uint8Array) {
+ *   const record = sessionRecordFromLibsignalNode(JSON.parse(stored), { identityPublicKey, registrationId: 1234 });
+ * }
  * ```
  */
 export function sessionRecordFromLibsignalNode(

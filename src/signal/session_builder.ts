@@ -175,10 +175,12 @@ export function checkTrust(
  * ```ts
  * import { encryptMessage, processPreKeyBundle } from "./mod.ts";
  * import type { PreKeyBundle, SignalContext } from "./mod.ts";
- * declare const ctx: SignalContext, bundle: PreKeyBundle;
- * await processPreKeyBundle(ctx, "15551234567:2@c.us.0", bundle);
- * const { type, ciphertext } = await encryptMessage(ctx, "15551234567:2@c.us.0", new Uint8Array([1, 2, 3]));
- * // type === "pkmsg" until the peer answers
+ * // Type-checked, not run: the inputs come from a real session.
+ * export async function example(ctx: SignalContext, bundle: PreKeyBundle) {
+ *   await processPreKeyBundle(ctx, "15551234567:2@c.us.0", bundle);
+ *   const { type, ciphertext } = await encryptMessage(ctx, "15551234567:2@c.us.0", new Uint8Array([1, 2, 3]));
+ *   // type === "pkmsg" until the peer answers
+ * }
  * ```
  */
 export async function processPreKeyBundle(

@@ -292,9 +292,11 @@ function decryptWithRecord(
  * ```ts
  * import { decryptMessage, encryptMessage } from "./mod.ts";
  * import type { SignalContext } from "./mod.ts";
- * declare const alice: SignalContext, bob: SignalContext;
- * const sent = await encryptMessage(alice, "bob.0", new TextEncoder().encode("hi"));
- * const plaintext = await decryptMessage(bob, "alice.0", sent.type, sent.ciphertext);
+ * // Type-checked, not run: the inputs come from a real session.
+ * export async function example(alice: SignalContext, bob: SignalContext) {
+ *   const sent = await encryptMessage(alice, "bob.0", new TextEncoder().encode("hi"));
+ *   const plaintext = await decryptMessage(bob, "alice.0", sent.type, sent.ciphertext);
+ * }
  * ```
  */
 export async function encryptMessage(
@@ -334,8 +336,10 @@ export interface BatchEncryptResult {
  * ```ts
  * import { encryptMessages } from "./mod.ts";
  * import type { SignalContext } from "./mod.ts";
- * declare const ctx: SignalContext, skdm: Uint8Array, devices: string[];
- * const { messages, errors } = await encryptMessages(ctx, devices.map((d) => [d, skdm] as const));
+ * // Type-checked, not run: the inputs come from a real session.
+ * export async function example(ctx: SignalContext, skdm: Uint8Array, devices: string[]) {
+ *   const { messages, errors } = await encryptMessages(ctx, devices.map((d) => [d, skdm] as const));
+ * }
  * ```
  */
 export async function encryptMessages(
@@ -408,8 +412,10 @@ function remoteIdentity(state: SessionState, address: string): Uint8Array {
  * ```ts
  * import { decryptMessage, unpadMessage } from "./mod.ts";
  * import type { SignalContext } from "./mod.ts";
- * declare const ctx: SignalContext, enc: { type: "pkmsg" | "msg"; bytes: Uint8Array };
- * const message = unpadMessage(await decryptMessage(ctx, "15551234567@c.us.0", enc.type, enc.bytes));
+ * // Type-checked, not run: the inputs come from a real session.
+ * export async function example(ctx: SignalContext, enc: { type: "pkmsg" | "msg"; bytes: Uint8Array }) {
+ *   const message = unpadMessage(await decryptMessage(ctx, "15551234567@c.us.0", enc.type, enc.bytes));
+ * }
  * ```
  */
 export async function decryptMessage(
@@ -508,9 +514,11 @@ export async function decryptMessage(
  * ```ts
  * import { hasSession } from "./mod.ts";
  * import type { SignalContext } from "./mod.ts";
- * declare const ctx: SignalContext;
- * if (!(await hasSession(ctx, "15551234567@c.us.0"))) {
- *   // fetch the device's prekey bundle and call processPreKeyBundle
+ * // Type-checked, not run: the inputs come from a real session.
+ * export async function example(ctx: SignalContext) {
+ *   if (!(await hasSession(ctx, "15551234567@c.us.0"))) {
+ *     // fetch the device's prekey bundle and call processPreKeyBundle
+ *   }
  * }
  * ```
  */

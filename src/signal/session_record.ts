@@ -24,11 +24,13 @@ type Archived = SessionState | Uint8Array;
  * @example
  * ```ts
  * import { SessionRecord } from "./mod.ts";
- * declare const record: SessionRecord;
- * const bytes = record.serialize();            // libsignal RecordStructure
- * const again = SessionRecord.deserialize(bytes);
- * again.remoteRegistrationId;                   // for retry receipts
- * again.isUnacknowledged;                       // still sending PreKeySignalMessages?
+ * // Type-checked, not run: the inputs come from a real session.
+ * export async function example(record: SessionRecord) {
+ *   const bytes = record.serialize();            // libsignal RecordStructure
+ *   const again = SessionRecord.deserialize(bytes);
+ *   again.remoteRegistrationId;                   // for retry receipts
+ *   again.isUnacknowledged;                       // still sending PreKeySignalMessages?
+ * }
  * ```
  */
 export class SessionRecord {

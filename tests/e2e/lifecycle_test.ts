@@ -2,6 +2,8 @@
 // (exit code 0, nothing on stderr), and an aborted Bot.run or connect() leaves nothing running.
 import { assert, assertEquals } from "../_assert.ts";
 import { Bot } from "../../src/client/bot.ts";
+import { memoryTransportPair } from "../../src/client/transport.ts";
+import { encodeFrame } from "../../src/noise/mod.ts";
 import { MemoryStore } from "../../src/store/mod.ts";
 import { deadline, pairByQr, startServer, testLogger } from "./helpers.ts";
 
@@ -120,4 +122,25 @@ Deno.test("a missing Deno permission stops connect() at once, naming the flag", 
   assertEquals(error.code, "permission_denied", String(error));
   assert(error.message.includes("--allow-net"), error.message);
   assertEquals(attempts, 0, "not retried");
+});
+
+Deno.test("a server whose handshake keeps failing (not the network) stops the client with handshake_failed", async () => {
+  const pair = memoryTransportPair();
+  let accepted = 0;
+  // A "server" that answers every client hello with a frame that is not a ServerHello.
+  (async () => {
+    for (;;) {
+      const { transport, setHandlers } = await pair.accept();
+      accepted++;
+      setHandlers({
+        onData: () => transport.send(encodeFrame(new Uint8Array(64).fill(7))),
+        onClose: () => {},
+      });
+    }
+  })();
+  const bot = await Bot.builder().withStore(new MemoryStore()).withTransport(pair.factory)
+    .withTimings({ backoffMs: () => 1, maxHandshakeFailures: 3 }).withLogger(testLogger()).build();
+  const error = await bot.client.connect({ signal: deadline() }).catch((e) => e);
+  assertEquals(error.code, "handshake_failed", String(error));
+  assertEquals(accepted, 3, "three attempts, then it gives up");
 });

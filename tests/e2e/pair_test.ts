@@ -15,8 +15,8 @@ Deno.test("QR pairing then login: the phone scans, the client countersigns, rest
   const paired = client.waitFor("pairSuccess", { signal: deadline() });
   await pairByQr(client, phone);
   const success = await paired;
-  assertEquals(success.id.user, "15551234567");
-  assertEquals(success.id.device, 1);
+  assertEquals(success.jid.user, "15551234567");
+  assertEquals(success.jid.device, 1);
   assert(client.isLoggedIn);
   assertEquals(client.jid?.toString(), "15551234567:1@s.whatsapp.net");
   assertEquals(client.lid?.user, phone.lid.user);
