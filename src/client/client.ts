@@ -180,7 +180,7 @@ export class Client implements AsyncDisposable {
   readonly #people: People;
   readonly #groups: Groups;
   readonly #history: History;
-  #chats: Chats | undefined;
+  readonly #chats: Chats;
 
   private constructor(options: ClientOptions, device: Device) {
     const log = options.logger ?? createLogger();
@@ -227,6 +227,11 @@ export class Client implements AsyncDisposable {
         this.#media.download(ref, { to: "stream", retry: false, maxBytes: o.maxBytes, signal: o.signal }),
       options.history,
     );
+    // Built at once: app state notifications and key shares must be handled from the first login.
+    this.#chats = new Chats(this.#rt.featureContext("Chats"), {
+      download: (ref, o) => this.#media.download(ref, { ...o, retry: false }),
+      onPushNameSet: (writer) => this.#people.profile.onPushNameSet(writer),
+    });
     INTERNALS.set(this, this.#rt);
   }
 
@@ -338,9 +343,9 @@ export class Client implements AsyncDisposable {
     return this.#people.tcTokens;
   }
 
-  /** Chats: per-chat settings such as the disappearing-messages timer. */
+  /** Chats: archive, pin, mute, star, read state, contacts and labels (app state), disappearing timers. */
   get chats(): Chats {
-    return this.#chats ??= new Chats(this.#rt.featureContext("Chats"));
+    return this.#chats;
   }
 
   // ---- events ---------------------------------------------------------------------------------

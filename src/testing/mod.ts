@@ -81,6 +81,14 @@ export {
 } from "./server_contacts.ts";
 export { PRIMARY_PREKEY_COUNT } from "./primary_device.ts";
 export type { ServerFeature, ServerIqHandler, ServerStanzaHandler } from "./server_feature.ts";
+export {
+  AppStateServer,
+  appStateServer,
+  MAX_KEPT_PATCHES,
+  type NextPatchFault,
+  PATCH_PAGE_SIZE,
+  type ServerCollection,
+} from "./server_app_state.ts";
 export { type ConnectionInfo, ServerConnection } from "./server_connection.ts";
 export { QR_REF_COUNT, ServerPairing } from "./server_pairing.ts";
 export type { KeyPair } from "../crypto/mod.ts";

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { appStateFeature } from "./server_app_state.ts";
 import { mediaFeature } from "./server_media.ts";
 import { contactsFeature } from "./server_contacts.ts";
 import { presenceFeature } from "./server_presence.ts";
@@ -31,4 +32,5 @@ export const SERVER_FEATURES: readonly ServerFeature[] = [
   profileFeature,
   groupsFeature,
   historyFeature,
+  appStateFeature,
 ];

@@ -341,6 +341,7 @@ export class ServerPairing {
       this.forget(reg.conn);
       await reg.conn.send({ tag: "stream:error", attrs: { code: "515" } });
       reg.conn.close();
+      this.#wa.phone(account.phone).companionLinked(device.id);
       return { jid: devicePn(account, device.id), lid: deviceLid(account, device.id), deviceId: device.id };
     } finally {
       reg.busy = false;

@@ -77,9 +77,14 @@ async function startClient(wa: FakeWhatsApp, store: MemoryStore, pushName: strin
 
 /**
  * Creates the account's device 0 (identity = the account identity), registers it with the server and
- * starts its client; resolves once it is logged in (its login uploaded its prekeys).
+ * starts its client; resolves once it is logged in (its login uploaded its prekeys). `seed` adds to its
+ * store before the client starts (the phone's app state keys).
  */
-export async function startPrimaryDevice(wa: FakeWhatsApp, account: Account): Promise<Client> {
+export async function startPrimaryDevice(
+  wa: FakeWhatsApp,
+  account: Account,
+  seed?: (store: MemoryStore) => Promise<void>,
+): Promise<Client> {
   const { device, preKeys } = account.primary;
   device.pushName = account.pushName;
   if (!account.devices.has(0)) {
@@ -91,6 +96,7 @@ export async function startPrimaryDevice(wa: FakeWhatsApp, account: Account): Pr
   }
   const store = new MemoryStore();
   await store.storePreKeys(preKeys);
+  if (seed) await seed(store);
   await seedStore(store, account, device);
   return await startClient(wa, store, account.pushName);
 }

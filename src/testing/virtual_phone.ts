@@ -23,6 +23,7 @@ import {
   sendPhoneHistory,
   setPhoneHistory,
 } from "./phone_history.ts";
+import { PhoneAppState } from "./phone_app_state.ts";
 
 /** The phone of one account on a {@linkcode FakeWhatsApp}. */
 export class VirtualPhone {
@@ -32,6 +33,7 @@ export class VirtualPhone {
   #primary: Promise<Client> | undefined;
   readonly #clients = new Set<Client>();
   readonly #starting = new Set<Promise<unknown>>();
+  readonly #appState = new PhoneAppState();
 
   /** Use `FakeWhatsApp.phone(number)`. */
   constructor(wa: FakeWhatsApp, account: Account) {
@@ -83,7 +85,16 @@ export class VirtualPhone {
    */
   client(): Promise<Client> {
     if (!this.#primary) {
-      const started = this.#start(() => startPrimaryDevice(this.#wa, this.account));
+      const started = this.#start(async () => {
+        const client = await startPrimaryDevice(
+          this.#wa,
+          this.account,
+          (store) => this.#appState.seed(store),
+        );
+        // A phone shares its app state keys with every linked device; these were linked while it was off.
+        await this.#appState.shareWith(client, this.account, [...this.account.devices.keys()], this.#wa.log);
+        return client;
+      });
       this.#primary = started;
       started.catch(() => {
         if (this.#primary === started) this.#primary = undefined;
@@ -98,7 +109,25 @@ export class VirtualPhone {
    * {@linkcode VirtualPhone.linkedDevices} and is disconnected by {@linkcode VirtualPhone.stop}.
    */
   addCompanion(): Promise<Client> {
-    return this.#start(() => startCompanionDevice(this.#wa, this.account));
+    return this.#start(async () => {
+      const client = await startCompanionDevice(this.#wa, this.account);
+      if (client.jid) this.companionLinked(client.jid.device);
+      return client;
+    });
+  }
+
+  /**
+   * Called once a companion is linked to this account: a running phone client shares its app state keys
+   * with it at once (the companion reads them when it logs in); a phone that is off does so when its
+   * client starts.
+   */
+  companionLinked(deviceId: number): void {
+    const primary = this.#primary;
+    if (!primary) return;
+    this.#wa.track(
+      primary.then((client) => this.#appState.shareWith(client, this.account, [deviceId], this.#wa.log))
+        .catch(() => {}),
+    );
   }
 
   #start(make: () => Promise<Client>): Promise<Client> {
@@ -163,6 +192,7 @@ export class VirtualPhone {
     const jid = devicePn(this.account, deviceId);
     const connected = this.#wa.connectionOf(jid) !== undefined;
     this.account.devices.delete(deviceId);
+    this.#appState.forget(deviceId);
     this.account.deviceListTs = Math.floor(Date.now() / 1000);
     announceDeviceChange(this.#wa, this.account, "remove", deviceId);
     if (connected) await this.#wa.sendStreamError(jid, "401", "device_removed");

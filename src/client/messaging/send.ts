@@ -34,6 +34,7 @@ import {
 import type { ClientCore } from "../core.ts";
 import { BundleError, fetchPreKeyBundles } from "./bundles.ts";
 import type { Devices } from "./devices.ts";
+import { PLUMBING_KINDS, protocolKind } from "./protocol.ts";
 
 /** Who a group (or status) message goes to: the part of group metadata the send pipeline needs. */
 export interface SendAudience {
@@ -322,6 +323,7 @@ export async function sendMessage(
   const me = own(ctx.core);
   if (to.isNewsletter()) return await sendNewsletterMessage(ctx, to, message, options, me);
   checkDestination(to);
+  if (isPeerMessage(to, message, me)) return await sendPeerMessage(ctx, to, message, options, me);
   const id = options.id ?? generateMessageId();
   const plaintext = Message.encode(message);
   const attrs: Record<string, string | Jid> = { id, to, type: messageStanzaType(message) };
@@ -412,6 +414,59 @@ export async function sendMessage(
     timestamp: Number.isFinite(t) && t > 0 ? new Date(t * 1000) : new Date(),
     chat: to,
     key: { remoteJid: to.toString(), fromMe: true, id },
+  };
+}
+
+/**
+ * True for a plumbing protocol message (app state keys, history sync, peer data operations...) to our own
+ * account: only our devices act on it, so it goes to the one device named (device 0, the phone, when no
+ * device is) as a peer message, never fanned out or wrapped for our other devices.
+ */
+export function isPeerMessage(to: Jid, message: Message, me: { pn: Jid; lid?: Jid }): boolean {
+  const kind = protocolKind(message.protocolMessage?.type);
+  if (kind === undefined || !PLUMBING_KINDS.has(kind)) return false;
+  return (to.isPn() && to.user === me.pn.user) ||
+    (me.lid !== undefined && to.isLid() && to.user === me.lid.user);
+}
+
+/**
+ * A peer message (whatsmeow send.go `preparePeerMessageNode`, protocol-facts-features.md 3.3):
+ * `<message to=DEVICE type="text" category="peer" push_priority="high_force">` with one top-level `<enc>`
+ * for that device, `<device-identity>` for a pkmsg, and `<meta appdata="default"/>`.
+ */
+async function sendPeerMessage(
+  ctx: SendContext,
+  to: Jid,
+  message: Message,
+  options: SendOptions,
+  me: { pn: Jid; lid?: Jid },
+): Promise<SendResult> {
+  if (isThisDevice(to, me)) {
+    throw new SendError(
+      "invalid_input",
+      `a peer message goes to another of our devices, not this one (${to})`,
+    );
+  }
+  const id = options.id ?? generateMessageId();
+  const plaintext = Message.encode(message);
+  const [encrypted] = await encryptForDevices(ctx, [to], () => plaintext);
+  if (!encrypted) throw new SendError("encryption_failed", `could not encrypt a peer message for ${to}`);
+  const content: NodeInput[] = [encNode(encrypted.type, encrypted.ciphertext)];
+  if (encrypted.type === "pkmsg") {
+    const identity = deviceIdentityNode(ctx.core);
+    if (identity) content.push(identity);
+  }
+  content.push({ tag: "meta", attrs: { appdata: "default" } });
+  if (options.extraNodes) content.push(...options.extraNodes);
+  const attrs = { id, to, type: "text", category: "peer", push_priority: "high_force" };
+  const ack = await sendAndWaitForAck(ctx, { tag: "message", attrs, content }, id, options);
+  await ctx.core.store.storeSentMessage(to.toNonAd().toString(), id, plaintext);
+  const t = Number(ack.attrs.t);
+  return {
+    id,
+    timestamp: Number.isFinite(t) && t > 0 ? new Date(t * 1000) : new Date(),
+    chat: to.toNonAd(),
+    key: { remoteJid: to.toNonAd().toString(), fromMe: true, id },
   };
 }
 
