@@ -71,10 +71,14 @@ type FetchInit = RequestInit & { client?: Deno.HttpClient; duplex?: "half" };
  * `Deno.HttpClient`; with `client` it uses the caller's; with neither, plain global `fetch`.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { createFetchHttpClient } from "./http.ts";
- * using http = createFetchHttpClient({ caCerts: [mediaServer.caCert] });
- * const response = await http.request({ method: "GET", url: "https://127.0.0.1:4433/v/t62/1.enc" });
+ * // caCert: the PEM of a local media server, e.g. FakeWhatsApp's `wa.mediaCaCert`.
+ * export async function example(caCert: string, host: string) {
+ *   using http = createFetchHttpClient({ caCerts: [caCert] });
+ *   const response = await http.request({ method: "GET", url: `https://${host}/v/t62/1.enc` });
+ *   return response.status;
+ * }
  * ```
  */
 export function createFetchHttpClient(options: FetchHttpClientOptions = {}): FetchHttpClient {
