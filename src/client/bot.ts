@@ -21,7 +21,19 @@ export type BotHandler<T> = (data: T, client: Client) => void | Promise<unknown>
 /** A handler for every event. */
 export type BotEventHandler = (event: EventOf<ClientEvents>, client: Client) => void | Promise<unknown>;
 
-/** A built bot: its client, and `run()` / `stop()`. */
+/**
+ * A built bot: its client, and `run()` / `stop()`.
+ *
+ * @example
+ * ```ts
+ * import { Bot, SqliteStore } from "@wadeno/client";
+ * export async function example() {
+ *   await using bot = await Bot.builder().withStore(await SqliteStore.open("bot.db")).build();
+ *   await bot.client.connect(); // or bot.run() to keep going until it stops for good
+ *   await bot.client.sendText("15551234567@s.whatsapp.net", "the bot is up");
+ * }
+ * ```
+ */
 export class Bot implements AsyncDisposable {
   /** The client the bot drives. */
   readonly client: Client;
@@ -36,7 +48,15 @@ export class Bot implements AsyncDisposable {
     this.#stopped = stopped;
   }
 
-  /** Starts a builder. */
+  /**
+   * Starts a builder.
+   *
+   * @example
+   * ```ts
+   * import { Bot, MemoryStore } from "@wadeno/client";
+   * const builder = Bot.builder().withStore(new MemoryStore()).withPushName("Support Bot");
+   * ```
+   */
   static builder(): BotBuilder {
     return new BotBuilder();
   }
