@@ -28,7 +28,7 @@ export interface MediaHttpRequest {
  *
  * @example
  * ```ts
- * import type { MediaHttpClient } from "./http.ts";
+ * import { Client, type MediaHttpClient, MemoryStore } from "@wadeno/client";
  * // A client that logs every request, delegating to fetch.
  * const logging: MediaHttpClient = {
  *   request: (r) => {
@@ -36,6 +36,8 @@ export interface MediaHttpRequest {
  *     return fetch(r.url, { method: r.method, headers: r.headers, body: r.body as BodyInit, signal: r.signal });
  *   },
  * };
+ * const client = await Client.create({ store: new MemoryStore(), httpClient: logging }); // media goes through it
+ * await client.disconnect();
  * ```
  */
 export interface MediaHttpClient {
