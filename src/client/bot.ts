@@ -22,7 +22,19 @@ export type BotHandler<T> = (data: T, client: Client) => void | Promise<unknown>
 /** A handler for every event. */
 export type BotEventHandler = (event: EventOf<ClientEvents>, client: Client) => void | Promise<unknown>;
 
-/** A built bot: its client, and `run()` / `stop()`. */
+/**
+ * A built bot: its client, and `run()` / `stop()`.
+ *
+ * @example
+ * ```ts
+ * import { Bot, SqliteStore } from "@wadeno/client";
+ * export async function example() {
+ *   await using bot = await Bot.builder().withStore(await SqliteStore.open("bot.db")).build();
+ *   await bot.client.connect(); // or bot.run() to keep going until it stops for good
+ *   await bot.client.sendText("15551234567@s.whatsapp.net", "the bot is up");
+ * }
+ * ```
+ */
 export class Bot implements AsyncDisposable {
   /** The client the bot drives. */
   readonly client: Client;
@@ -37,7 +49,15 @@ export class Bot implements AsyncDisposable {
     this.#stopped = stopped;
   }
 
-  /** Starts a builder. */
+  /**
+   * Starts a builder.
+   *
+   * @example
+   * ```ts
+   * import { Bot, MemoryStore } from "@wadeno/client";
+   * const builder = Bot.builder().withStore(new MemoryStore()).withPushName("Support Bot");
+   * ```
+   */
   static builder(): BotBuilder {
     return new BotBuilder();
   }
@@ -49,10 +69,22 @@ export class Bot implements AsyncDisposable {
    * reason before it logged in (a refused pairing, a certificate error, a missing permission).
    *
    * @example
-   * ```ts ignore
-   * const stop = new AbortController();
-   * Deno.addSignalListener("SIGINT", () => stop.abort());
-   * await bot.run({ signal: stop.signal }); // Ctrl+C: disconnects, no reconnect, then resolves
+   * ```ts
+   * import { Bot, MemoryStore } from "@wadeno/client";
+   * import { FakeWhatsApp } from "@wadeno/client/testing";
+   *
+   * await using wa = await FakeWhatsApp.start(); // a local WhatsApp and a virtual phone to scan the QR code
+   * const phone = wa.phone("15551234567");
+   * const stop = new AbortController(); // in a real bot: Deno.addSignalListener("SIGINT", () => stop.abort())
+   * const bot = await Bot.builder()
+   *   .withStore(new MemoryStore())
+   *   .withUrl(wa.url)
+   *   .withTrustedRoot(wa.rootPublicKey)
+   *   .on("pairingQrCode", ({ code }) => phone.scanQr(code))
+   *   .on("connected", () => stop.abort())
+   *   .build();
+   * await bot.run({ signal: stop.signal }); // disconnects, no reconnect, then resolves
+   * bot.client.isPaired; // true
    * ```
    */
   async run(options: { signal?: AbortSignal } = {}): Promise<void> {
@@ -84,7 +116,19 @@ export class Bot implements AsyncDisposable {
     }
   }
 
-  /** Disconnects and stops reconnecting; `run()` then resolves. Calling it again waits for the same stop. */
+  /**
+   * Disconnects and stops reconnecting; `run()` then resolves. Calling it again waits for the same stop.
+   *
+   * @example
+   * ```ts
+   * import type { Bot } from "@wadeno/client";
+   * export async function example(bot: Bot) {
+   *   const running = bot.run();
+   *   await bot.stop();
+   *   await running; // resolved: stopped on purpose
+   * }
+   * ```
+   */
   stop(): Promise<void> {
     return this.#stopping ??= (async () => {
       this.#stopped.abort();
@@ -102,14 +146,20 @@ export class Bot implements AsyncDisposable {
  * Collects a bot's configuration.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { Bot, renderQr, SqliteStore } from "@wadeno/client";
- * const bot = await Bot.builder()
- *   .withStore(await SqliteStore.open("bot.db"))
- *   .on("pairingQrCode", ({ code }) => console.log(renderQr(code)))
- *   .on("connected", ({ jid }) => console.log("online as", jid.toString()))
- *   .build();
- * await bot.run();
+ * export async function example() {
+ *   const bot = await Bot.builder()
+ *     .withStore(await SqliteStore.open("bot.db"))
+ *     .withPushName("Support Bot")
+ *     .on("pairingQrCode", ({ code }) => console.log(renderQr(code)))
+ *     .on("connected", ({ jid }) => console.log("online as", jid.toString()))
+ *     .on("message", async ({ info, message }, client) => {
+ *       if (message.conversation === "ping") await client.sendText(info.source.chat, "pong");
+ *     })
+ *     .build();
+ *   await bot.run();
+ * }
  * ```
  */
 export class BotBuilder {
@@ -165,7 +215,23 @@ export class BotBuilder {
     return this;
   }
 
-  /** Also offer pair-code linking when not paired (alongside QR; the first to complete wins). */
+  /**
+   * Also offer pair-code linking when not paired (alongside QR; the first to complete wins).
+   *
+   * @example
+   * ```ts
+   * import { Bot, SqliteStore } from "@wadeno/client";
+   * export async function example() {
+   *   const bot = await Bot.builder()
+   *     .withStore(await SqliteStore.open("bot.db"))
+   *     .withPairCode({ phoneNumber: "+1 555 123 4567" })
+   *     // On the phone: Linked devices > Link a device > Link with phone number instead.
+   *     .on("pairingCode", ({ code }) => console.log("enter", code))
+   *     .build();
+   *   await bot.run();
+   * }
+   * ```
+   */
   withPairCode(options: PairCodeOptions): this {
     this.#pairCode = options;
     return this;
@@ -208,13 +274,35 @@ export class BotBuilder {
     return this;
   }
 
-  /** Handles one event. */
+  /**
+   * Handles one event.
+   *
+   * @example
+   * ```ts
+   * import { Bot, MemoryStore, messageText } from "@wadeno/client";
+   * const builder = Bot.builder()
+   *   .withStore(new MemoryStore())
+   *   .on("message", async ({ info, message }, client) => {
+   *     if (messageText(message) === "ping") await client.sendText(info.source.chat, "pong");
+   *   });
+   * ```
+   */
   on<K extends keyof ClientEvents>(name: K, handler: BotHandler<ClientEvents[K]>): this {
     this.#handlers.push((client) => client.on(name, (data) => handler(data, client)));
     return this;
   }
 
-  /** Handles every event. */
+  /**
+   * Handles every event.
+   *
+   * @example
+   * ```ts
+   * import { Bot, MemoryStore } from "@wadeno/client";
+   * const builder = Bot.builder()
+   *   .withStore(new MemoryStore())
+   *   .onEvent((event) => console.log(event.type)); // every event, in order
+   * ```
+   */
   onEvent(handler: BotEventHandler): this {
     this.#handlers.push((client, stopped) => {
       (async () => {

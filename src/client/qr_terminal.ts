@@ -20,8 +20,9 @@ export interface RenderQrOptions {
  *
  * @example
  * ```ts
- * import { renderQr } from "./qr_terminal.ts";
- * console.log(renderQr("https://wa.me/settings/linked_devices#ref,noise,identity,adv,9"));
+ * import { renderQr } from "@wadeno/client";
+ * const art = renderQr("2@abc,def,ghi,jkl"); // a pairingQrCode event's `code`
+ * art.includes("▀"); // true; console.log(art) shows it in a terminal
  * ```
  */
 export function renderQr(text: string, options: RenderQrOptions = {}): string {

@@ -78,9 +78,13 @@ export interface WebSocketTransportOptions {
  * {@linkcode tcpWebSocketTransport}.
  *
  * @example
- * ```ts ignore
- * import { webSocketTransport } from "./transport.ts";
- * const factory = webSocketTransport({ url: "ws://127.0.0.1:8080/ws/chat" });
+ * ```ts
+ * import { Client, MemoryStore, webSocketTransport } from "@wadeno/client";
+ * const transport = webSocketTransport({ url: "ws://127.0.0.1:8080/ws/chat" }); // nothing connects yet
+ * export async function example() {
+ *   const client = await Client.create({ store: new MemoryStore(), transport });
+ *   await client.connect();
+ * }
  * ```
  */
 export function webSocketTransport(options: WebSocketTransportOptions = {}): TransportFactory {
@@ -184,10 +188,13 @@ export interface TcpWebSocketTransportOptions {
  * codes of {@linkcode TransportError} (`proxy_auth`, `proxy_refused`, `proxy_unreachable`, `handshake`,
  * `tls`, `connect_failed`, ...).
  * @example
- * ```ts ignore
- * import { tcpWebSocketTransport } from "./transport.ts";
- * const transport = tcpWebSocketTransport({ proxy: "socks5h://bot:secret@127.0.0.1:1080" });
- * // new Client({ transport, ... })
+ * ```ts
+ * import { Client, MemoryStore, tcpWebSocketTransport } from "@wadeno/client";
+ * const transport = tcpWebSocketTransport({ proxy: "socks5h://bot:secret@127.0.0.1:1080" }); // checked, not opened
+ * export async function example() {
+ *   const client = await Client.create({ store: new MemoryStore(), transport });
+ *   await client.connect();
+ * }
  * ```
  */
 export function tcpWebSocketTransport(options: TcpWebSocketTransportOptions = {}): TransportFactory {

@@ -165,15 +165,29 @@ export class Blocking {
    * picture. A phone number is turned into its LID first (from the store, else asked of the server).
    *
    * @example
-   * ```ts ignore
-   * await client.blocking.block("15551234567@s.whatsapp.net");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const list = await client.blocking.block("15551234567@s.whatsapp.net");
+   *   console.log(list.entries.length, "blocked");
+   * }
    * ```
    */
   async block(jid: Jid | string, options: { signal?: AbortSignal } = {}): Promise<Blocklist> {
     return await this.#update("block", jid, options.signal);
   }
 
-  /** Unblocks a contact (PN or LID). */
+  /**
+   * Unblocks a contact (PN or LID).
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   await client.blocking.unblock("15551234567@s.whatsapp.net");
+   * }
+   * ```
+   */
   async unblock(jid: Jid | string, options: { signal?: AbortSignal } = {}): Promise<Blocklist> {
     return await this.#update("unblock", jid, options.signal);
   }
@@ -182,8 +196,11 @@ export class Blocking {
    * The blocklist, from the server (and kept until it changes).
    *
    * @example
-   * ```ts ignore
-   * for (const { jid } of (await client.blocking.blocklist()).entries) console.log(jid.toString());
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   for (const { jid } of (await client.blocking.blocklist()).entries) console.log(jid.toString());
+   * }
    * ```
    */
   async blocklist(options: { signal?: AbortSignal; refresh?: boolean } = {}): Promise<Blocklist> {
@@ -194,7 +211,20 @@ export class Blocking {
     return list;
   }
 
-  /** Whether a contact (PN or LID, any device) is blocked; compares accounts, not devices. */
+  /**
+   * Whether a contact (PN or LID, any device) is blocked; compares accounts, not devices.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export function example(client: Client) {
+   *   client.on("message", async ({ info }) => {
+   *     if (await client.blocking.isBlocked(info.source.sender)) return;
+   *     // ... handle the message
+   *   });
+   * }
+   * ```
+   */
   async isBlocked(jid: Jid | string): Promise<boolean> {
     const user = toJid(jid, "jid").toNonAd();
     const list = await this.blocklist();

@@ -177,8 +177,14 @@ export class Calls {
    * acknowledged the rejection; the caller's phone stops ringing.
    *
    * @example
-   * ```ts ignore
-   * client.on("call", (call) => client.calls.reject(call));
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export function example(client: Client) {
+   *   client.on("call", async (call) => {
+   *     await client.calls.reject(call);
+   *     await client.sendText(call.creator.toNonAd(), "Sorry, this number does not take calls.");
+   *   });
+   * }
    * ```
    */
   async reject(

@@ -96,9 +96,12 @@ export class ChatStates {
    * Shows a typing (`composing`), recording or no (`paused`) indicator in a chat or group.
    *
    * @example
-   * ```ts ignore
-   * await client.chatstate.send(chat, "composing");
-   * await client.sendText(chat, "here it is");
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, chat: Jid) {
+   *   await client.chatstate.send(chat, "composing");
+   *   await client.sendText(chat, "here it is");
+   * }
    * ```
    */
   async send(to: Jid | string, state: ChatStateKind): Promise<void> {
@@ -109,17 +112,48 @@ export class ChatStates {
     await this.#ctx.sendNode(buildChatState(jid, state));
   }
 
-  /** {@linkcode ChatStates.send} `composing`. */
+  /**
+   * {@linkcode ChatStates.send} `composing`.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, chat: Jid) {
+   *   await client.chatstate.composing(chat);
+   * }
+   * ```
+   */
   composing(to: Jid | string): Promise<void> {
     return this.send(to, "composing");
   }
 
-  /** {@linkcode ChatStates.send} `recording`. */
+  /**
+   * {@linkcode ChatStates.send} `recording`.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, chat: Jid) {
+   *   await client.chatstate.recording(chat); // "recording audio..."
+   * }
+   * ```
+   */
   recording(to: Jid | string): Promise<void> {
     return this.send(to, "recording");
   }
 
-  /** {@linkcode ChatStates.send} `paused`. */
+  /**
+   * {@linkcode ChatStates.send} `paused`.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, chat: Jid) {
+   *   await client.chatstate.composing(chat);
+   *   await client.chatstate.paused(chat); // changed our mind: no indicator
+   * }
+   * ```
+   */
   paused(to: Jid | string): Promise<void> {
     return this.send(to, "paused");
   }

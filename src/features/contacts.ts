@@ -429,9 +429,12 @@ export class Contacts {
    * LID is learned. An empty list resolves to `[]` without a request.
    *
    * @example
-   * ```ts ignore
-   * const [r] = await client.contacts.isOnWhatsApp(["+1 555 123 4567"]);
-   * if (r.isRegistered) await client.sendText(r.jid, "hi");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const [r] = await client.contacts.isOnWhatsApp(["+1 555 123 4567"]);
+   *   if (r.isRegistered) await client.sendText(r.jid, "hi");
+   * }
    * ```
    */
   async isOnWhatsApp(
@@ -451,9 +454,13 @@ export class Contacts {
    * string as asked. Our stored tc token for each user goes with the query.
    *
    * @example
-   * ```ts ignore
-   * const info = await client.contacts.userInfo(["15551234567@s.whatsapp.net"]);
-   * console.log(info.get("15551234567@s.whatsapp.net")?.about);
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const info = await client.contacts.userInfo(["15551234567@s.whatsapp.net"]);
+   *   const user = info.get("15551234567@s.whatsapp.net");
+   *   console.log(user?.about, user?.devices.length);
+   * }
    * ```
    */
   async userInfo(
@@ -485,8 +492,12 @@ export class Contacts {
    * when the number has no account.
    *
    * @example
-   * ```ts ignore
-   * const lid = await client.contacts.lidForPhoneNumber("15551234567@s.whatsapp.net");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const lid = await client.contacts.lidForPhoneNumber("15551234567@s.whatsapp.net");
+   *   console.log(lid?.toString() ?? "no WhatsApp account");
+   * }
    * ```
    */
   async lidForPhoneNumber(
@@ -505,6 +516,18 @@ export class Contacts {
   /**
    * The phone number of a LID, when this client learned it (from messages, usync answers, groups or
    * notifications); the server does not hand out phone numbers for LIDs.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export function example(client: Client) {
+   *   client.on("message", async ({ info }) => {
+   *     const sender = info.source.sender.toNonAd();
+   *     const pn = sender.isLid() ? await client.contacts.phoneNumberForLid(sender) : sender;
+   *     console.log("from", pn?.toString() ?? sender.toString());
+   *   });
+   * }
+   * ```
    */
   async phoneNumberForLid(lid: Jid | string): Promise<Jid | undefined> {
     const user = toJid(lid, "lid").toNonAd();

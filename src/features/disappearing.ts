@@ -27,7 +27,18 @@ export function checkDisappearingTimer(seconds: number): number {
   return seconds;
 }
 
-/** The protocol message that sets (or, with 0, turns off) a 1:1 chat's disappearing-messages timer. */
+/**
+ * The protocol message that sets (or, with 0, turns off) a 1:1 chat's disappearing-messages timer.
+ *
+ * @example
+ * ```ts
+ * import { type Client, disappearingTimerMessage, type Jid } from "@wadeno/client";
+ * export async function example(client: Client, chat: Jid) {
+ *   // 7 days in this 1:1 chat (what `client.chats.setDisappearingTimer(chat, 604_800)` sends)
+ *   await client.sendMessage(chat, disappearingTimerMessage(604_800));
+ * }
+ * ```
+ */
 export function disappearingTimerMessage(seconds: number): Message {
   return {
     protocolMessage: {

@@ -74,7 +74,17 @@ export interface PinInfo {
   timestamp?: Date;
 }
 
-/** When a message pins or unpins another: which, and for how long. */
+/**
+ * When a message pins or unpins another: which, and for how long.
+ *
+ * @example
+ * ```ts
+ * import { getPin, pinMessage } from "@wadeno/client";
+ * const pin = pinMessage({ remoteJid: "120363000000000000@g.us", fromMe: true, id: "3EB0AA" });
+ * getPin(pin)?.pinned; // true
+ * getPin(pin)?.durationSeconds; // 604800 (the default, 7 days)
+ * ```
+ */
 export function getPin(message: Message): PinInfo | undefined {
   const m = unwrapMessage(message);
   const pin = m.pinInChatMessage;
@@ -89,7 +99,17 @@ export function getPin(message: Message): PinInfo | undefined {
 
 // ---- keep in chat -------------------------------------------------------------------------------
 
-/** Keeps a disappearing message in the chat for everyone (`keep` false undoes it). */
+/**
+ * Keeps a disappearing message in the chat for everyone (`keep` false undoes it).
+ *
+ * @example
+ * ```ts
+ * import { type Client, keepInChatMessage, type SendResult } from "@wadeno/client";
+ * export async function example(client: Client, sent: SendResult) {
+ *   await client.sendMessage(sent.chat, keepInChatMessage(sent.key)); // kept past the disappearing timer
+ * }
+ * ```
+ */
 export function keepInChatMessage(target: MessageKey, keep = true): Message {
   checkMessageKey(target, "target");
   return {
@@ -101,7 +121,17 @@ export function keepInChatMessage(target: MessageKey, keep = true): Message {
   };
 }
 
-/** When a message keeps (or un-keeps) another: which, and which way. */
+/**
+ * When a message keeps (or un-keeps) another: which, and which way.
+ *
+ * @example
+ * ```ts
+ * import { getKeepInChat, keepInChatMessage } from "@wadeno/client";
+ * const key = { remoteJid: "15551234567@s.whatsapp.net", fromMe: true, id: "3EB0AA" };
+ * getKeepInChat(keepInChatMessage(key))?.kept; // true
+ * getKeepInChat(keepInChatMessage(key, false))?.kept; // false
+ * ```
+ */
 export function getKeepInChat(
   message: Message,
 ): { key: MessageKey; kept: boolean; timestamp?: Date } | undefined {
@@ -148,7 +178,16 @@ function contextKind(message: Message): ContextKind | undefined {
   return CONTEXT_KINDS.find((k) => message[k] !== undefined);
 }
 
-/** The `contextInfo` of a message's kind (replies, mentions, forwarding), if any. */
+/**
+ * The `contextInfo` of a message's kind (replies, mentions, forwarding), if any.
+ *
+ * @example
+ * ```ts
+ * import { contextInfoOf } from "@wadeno/client";
+ * contextInfoOf({ extendedTextMessage: { text: "hi", contextInfo: { stanzaId: "3EB0AA" } } })?.stanzaId; // "3EB0AA"
+ * contextInfoOf({ conversation: "hi" }); // undefined
+ * ```
+ */
 export function contextInfoOf(message: Message): ContextInfo | undefined {
   const m = unwrapMessage(message);
   const kind = contextKind(m);
@@ -158,6 +197,16 @@ export function contextInfoOf(message: Message): ContextInfo | undefined {
 /**
  * A copy of `message` with its kind's `contextInfo` changed; a plain `conversation` becomes an
  * `extendedTextMessage` so it can carry one. Throws {@linkcode InputError} for a kind without one.
+ *
+ * @example
+ * ```ts
+ * import { withContextInfo } from "@wadeno/client";
+ * const m = withContextInfo({ conversation: "hi @15551234567" }, (context) => ({
+ *   ...context,
+ *   mentionedJid: ["15551234567@s.whatsapp.net"],
+ * }));
+ * m.extendedTextMessage?.text; // "hi @15551234567"
+ * ```
  */
 export function withContextInfo(message: Message, change: (context: ContextInfo) => ContextInfo): Message {
   const copy: Message = { ...message };
@@ -197,7 +246,17 @@ export function forwardMessage(message: Message): Message {
   return withContextInfo(inner, () => ({ isForwarded: true, forwardingScore: Math.min(previous + 1, 127) }));
 }
 
-/** Whether a message was forwarded, how often, and whether WhatsApp shows it as forwarded many times. */
+/**
+ * Whether a message was forwarded, how often, and whether WhatsApp shows it as forwarded many times.
+ *
+ * @example
+ * ```ts
+ * import { getForwarded } from "@wadeno/client";
+ * getForwarded({ conversation: "hi" }); // { isForwarded: false, score: 0, frequently: false }
+ * getForwarded({ extendedTextMessage: { text: "hi", contextInfo: { isForwarded: true, forwardingScore: 6 } } });
+ * // { isForwarded: true, score: 6, frequently: true }
+ * ```
+ */
 export function getForwarded(message: Message): { isForwarded: boolean; score: number; frequently: boolean } {
   const ctx = contextInfoOf(message);
   const score = ctx?.forwardingScore ?? 0;
@@ -256,7 +315,16 @@ export function linkPreviewMessage(text: string, preview: LinkPreview): Message 
   };
 }
 
-/** The link preview a message carries, if any. */
+/**
+ * The link preview a message carries, if any.
+ *
+ * @example
+ * ```ts
+ * import { getLinkPreview, linkPreviewMessage } from "@wadeno/client";
+ * const m = linkPreviewMessage("see https://deno.com", { url: "https://deno.com", title: "Deno" });
+ * getLinkPreview(m)?.title; // "Deno"
+ * ```
+ */
 export function getLinkPreview(message: Message): LinkPreview | undefined {
   const e = unwrapMessage(message).extendedTextMessage;
   if (!e?.matchedText) return undefined;
@@ -343,7 +411,17 @@ export interface LocationInfo {
   sequenceNumber?: number;
 }
 
-/** The location a message shares, static or live. */
+/**
+ * The location a message shares, static or live.
+ *
+ * @example
+ * ```ts
+ * import { getLocation, locationMessage } from "@wadeno/client";
+ * const where = getLocation(locationMessage({ latitude: 52.52, longitude: 13.405, name: "Alexanderplatz" }));
+ * where?.live; // false
+ * where?.name; // "Alexanderplatz"
+ * ```
+ */
 export function getLocation(message: Message): LocationInfo | undefined {
   const m = unwrapMessage(message);
   const s = m.locationMessage;
@@ -373,7 +451,16 @@ export function getLocation(message: Message): LocationInfo | undefined {
 
 // ---- contacts -----------------------------------------------------------------------------------
 
-/** The contact cards a message shares (one, or a contacts array), if any. */
+/**
+ * The contact cards a message shares (one, or a contacts array), if any.
+ *
+ * @example
+ * ```ts
+ * import { contactMessage, getContacts, vcard } from "@wadeno/client";
+ * const cards = getContacts(contactMessage({ displayName: "Ana", vcard: vcard("Ana", "+15551234567") }));
+ * cards?.map((c) => c.displayName); // ["Ana"]
+ * ```
+ */
 export function getContacts(message: Message): { displayName: string; vcard: string }[] | undefined {
   const m = unwrapMessage(message);
   if (m.contactMessage) {
@@ -406,7 +493,17 @@ export interface EventInfo {
   extraGuestsAllowed: boolean;
 }
 
-/** The event a message invites to, if it is one. */
+/**
+ * The event a message invites to, if it is one.
+ *
+ * @example
+ * ```ts
+ * import { getEvent } from "@wadeno/client";
+ * const event = getEvent({ eventMessage: { name: "Launch party", startTime: 1_900_000_000n } });
+ * event?.name; // "Launch party"
+ * event?.start?.toISOString(); // "2030-03-17T17:46:40.000Z"
+ * ```
+ */
 export function getEvent(message: Message): EventInfo | undefined {
   const e = unwrapMessage(message).eventMessage;
   if (!e) return undefined;

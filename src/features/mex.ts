@@ -208,8 +208,15 @@ export class Mex {
    * Sends a request and returns the whole GraphQL response, errors included (never a `MexError`).
    *
    * @example
-   * ```ts ignore
-   * const { data, errors } = await client.mex.query("29829202653362039", { user_ids: ["15551234567@s.whatsapp.net"] });
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const { data, errors } = await client.mex.query("29829202653362039", {
+   *     user_ids: ["15551234567@s.whatsapp.net"],
+   *   });
+   *   if (errors.length) console.log(errors.map((e) => e.message));
+   *   else console.log(data);
+   * }
    * ```
    */
   query(
@@ -226,10 +233,19 @@ export class Mex {
    * response has errors, with `IqError` `bad_response` when the data is missing.
    *
    * @example
-   * ```ts ignore
-   * const nl = await client.mex.execute<{ id: string }>("6563316087068696", {
-   *   input: { key: "120363000000000000@newsletter", type: "JID" },
-   * }, { dataKey: "xwa2_newsletter" });
+   * ```ts
+   * import { type Client, MexError } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   try {
+   *     const nl = await client.mex.execute<{ id: string }>("6563316087068696", {
+   *       input: { key: "120363000000000000@newsletter", type: "JID" },
+   *     }, { dataKey: "xwa2_newsletter" });
+   *     console.log(nl.id);
+   *   } catch (e) {
+   *     if (e instanceof MexError && e.staleQueryId) console.log("query id", e.queryId, "is outdated");
+   *     else throw e;
+   *   }
+   * }
    * ```
    */
   async execute<T = unknown>(

@@ -116,12 +116,32 @@ export class Presence {
     ctx.onLogin(() => this.#afterLogin());
   }
 
-  /** The state we last announced on any connection, if any. */
+  /**
+   * The state we last announced on any connection, if any.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export function example(client: Client) {
+   *   if (client.presence.state !== "available") console.log("others see us offline");
+   * }
+   * ```
+   */
   get state(): PresenceState | undefined {
     return this.#state;
   }
 
-  /** The contacts we are subscribed to. */
+  /**
+   * The contacts we are subscribed to.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export function example(client: Client) {
+   *   console.log(client.presence.subscriptions.map((jid) => jid.toString()));
+   * }
+   * ```
+   */
   get subscriptions(): Jid[] {
     return [...this.#subscriptions.values()];
   }
@@ -130,8 +150,11 @@ export class Presence {
    * Announces us online or offline (offline does not disconnect). Needs a push name.
    *
    * @example
-   * ```ts ignore
-   * await client.presence.set("unavailable");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   await client.presence.set("unavailable"); // stays connected, shows as offline
+   * }
    * ```
    */
   async set(state: PresenceState): Promise<void> {
@@ -147,12 +170,33 @@ export class Presence {
     this.#state = state;
   }
 
-  /** {@linkcode Presence.set} `available`. */
+  /**
+   * {@linkcode Presence.set} `available`.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   await client.profile.setPushName("Bot"); // presence needs a push name
+   *   await client.presence.setAvailable();
+   * }
+   * ```
+   */
   setAvailable(): Promise<void> {
     return this.set("available");
   }
 
-  /** {@linkcode Presence.set} `unavailable`. */
+  /**
+   * {@linkcode Presence.set} `unavailable`.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   await client.presence.setUnavailable();
+   * }
+   * ```
+   */
   setUnavailable(): Promise<void> {
     return this.set("unavailable");
   }
@@ -162,9 +206,14 @@ export class Presence {
    * server may only send presence while we are available ourselves.
    *
    * @example
-   * ```ts ignore
-   * client.on("presence", ({ from, unavailable, lastSeen }) => console.log(from.toString(), unavailable, lastSeen));
-   * await client.presence.subscribe("15551234567@s.whatsapp.net");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   client.on("presence", ({ from, unavailable, lastSeen }) => {
+   *     console.log(from.toString(), unavailable ? `offline, last seen ${lastSeen}` : "online");
+   *   });
+   *   await client.presence.subscribe("15551234567@s.whatsapp.net");
+   * }
    * ```
    */
   async subscribe(jid: Jid | string): Promise<void> {
@@ -188,7 +237,17 @@ export class Presence {
     this.#subscriptions.set(key, user);
   }
 
-  /** Stops the subscription to a contact's presence. */
+  /**
+   * Stops the subscription to a contact's presence.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   await client.presence.unsubscribe("15551234567@s.whatsapp.net");
+   * }
+   * ```
+   */
   async unsubscribe(jid: Jid | string): Promise<void> {
     const user = toJid(jid, "jid").toNonAd();
     this.#subscriptions.delete(user.toString());

@@ -222,8 +222,12 @@ export class Privacy {
    * Our privacy settings (fetched once, then kept up to date by our own changes and notifications).
    *
    * @example
-   * ```ts ignore
-   * const { lastSeen, readReceipts } = await client.privacy.get();
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const { lastSeen, readReceipts } = await client.privacy.get();
+   *   console.log(lastSeen, readReceipts);
+   * }
    * ```
    */
   async get(options: { refresh?: boolean; signal?: AbortSignal } = {}): Promise<PrivacySettings> {
@@ -236,8 +240,12 @@ export class Privacy {
    * Changes one setting.
    *
    * @example
-   * ```ts ignore
-   * await client.privacy.set("lastSeen", "none");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   await client.privacy.set("lastSeen", "none");
+   *   await client.privacy.set("groupAdd", "contacts");
+   * }
    * ```
    */
   async set<K extends PrivacySettingName>(
@@ -253,8 +261,11 @@ export class Privacy {
    * Sets the disappearing-messages timer new chats start with (0 turns it off).
    *
    * @example
-   * ```ts ignore
-   * await client.privacy.setDefaultDisappearingTimer(86_400);
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   await client.privacy.setDefaultDisappearingTimer(86_400); // 24 hours
+   * }
    * ```
    */
   async setDefaultDisappearingTimer(seconds: number, options: { signal?: AbortSignal } = {}): Promise<void> {

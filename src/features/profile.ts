@@ -99,7 +99,17 @@ export class Profile {
     ctx.onStanza({ tag: "notification", type: "account_sync" }, (node) => this.#onAccountSync(node));
   }
 
-  /** Our push name (the name contacts see before they save ours). */
+  /**
+   * Our push name (the name contacts see before they save ours).
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   if (!client.profile.pushName) await client.profile.setPushName("Support Bot");
+   * }
+   * ```
+   */
   get pushName(): string {
     return this.#ctx.device.pushName;
   }
@@ -109,8 +119,11 @@ export class Profile {
    * hands it to the registered writers (app state). Empty names are refused.
    *
    * @example
-   * ```ts ignore
-   * await client.profile.setPushName("Support Bot");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   await client.profile.setPushName("Support Bot");
+   * }
    * ```
    */
   async setPushName(name: string): Promise<void> {
@@ -127,7 +140,18 @@ export class Profile {
     for (const write of [...this.#writers]) await write(trimmed);
   }
 
-  /** Registers a writer called with every new push name we set; returns the unregister function. */
+  /**
+   * Registers a writer called with every new push name we set; returns the unregister function.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export function example(client: Client) {
+   *   const stop = client.profile.onPushNameSet((name) => console.log("now called", name));
+   *   stop(); // no longer told
+   * }
+   * ```
+   */
   onPushNameSet(writer: PushNameWriter): () => void {
     this.#writers.add(writer);
     return () => void this.#writers.delete(writer);
@@ -137,8 +161,11 @@ export class Profile {
    * Sets our about text (up to 139 characters).
    *
    * @example
-   * ```ts ignore
-   * await client.profile.setAbout("Answers within minutes");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   await client.profile.setAbout("Answers within minutes");
+   * }
    * ```
    */
   async setAbout(text: string, options: { signal?: AbortSignal } = {}): Promise<void> {
@@ -149,8 +176,12 @@ export class Profile {
    * A user's about text (`text` undefined when never set, `hidden` when their privacy settings hide it).
    *
    * @example
-   * ```ts ignore
-   * const { text } = await client.profile.about("15551234567@s.whatsapp.net");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const { text, hidden } = await client.profile.about("15551234567@s.whatsapp.net");
+   *   console.log(hidden ? "hidden from us" : text ?? "never set");
+   * }
    * ```
    */
   async about(jid: Jid | string, options: { signal?: AbortSignal } = {}): Promise<UsyncAbout> {
@@ -163,9 +194,12 @@ export class Profile {
    * picture hidden by the owner's privacy settings rejects with `IqError` status 401.
    *
    * @example
-   * ```ts ignore
-   * const pic = await client.profile.picture("15551234567@s.whatsapp.net", { preview: true });
-   * if (pic) console.log(pic.url);
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const pic = await client.profile.picture("15551234567@s.whatsapp.net", { preview: true });
+   *   if (pic) console.log(pic.id, pic.url);
+   * }
    * ```
    */
   async picture(
@@ -193,8 +227,12 @@ export class Profile {
    * with the new picture id.
    *
    * @example
-   * ```ts ignore
-   * const id = await client.profile.setPicture(await Deno.readFile("avatar.jpg"));
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid) {
+   *   const id = await client.profile.setPicture(await Deno.readFile("avatar.jpg"));
+   *   await client.profile.setPicture(await Deno.readFile("team.jpg"), { group }); // a group's, as its admin
+   * }
    * ```
    */
   async setPicture(
@@ -205,7 +243,17 @@ export class Profile {
     return await this.#ctx.execute(setProfilePictureSpec(jpeg, group), { signal: options.signal });
   }
 
-  /** Removes our profile picture, or a group's with `group`. */
+  /**
+   * Removes our profile picture, or a group's with `group`.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   await client.profile.removePicture();
+   * }
+   * ```
+   */
   async removePicture(options: { group?: Jid | string; signal?: AbortSignal } = {}): Promise<void> {
     const group = options.group === undefined ? undefined : this.#groupArg(options.group);
     await this.#ctx.execute(removeProfilePictureSpec(group), { signal: options.signal });
@@ -216,8 +264,12 @@ export class Profile {
    * that is not a business.
    *
    * @example
-   * ```ts ignore
-   * const biz = await client.profile.businessProfile("15551234567@s.whatsapp.net");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const biz = await client.profile.businessProfile("15551234567@s.whatsapp.net");
+   *   if (biz) console.log(biz.description, biz.websites, biz.categories.map((c) => c.name));
+   * }
    * ```
    */
   async businessProfile(

@@ -133,8 +133,14 @@ export class Status {
    * Posts a text status to an audience.
    *
    * @example
-   * ```ts ignore
-   * await client.status.sendText("Back at 3 pm", { audience: ["15551234567@s.whatsapp.net"], backgroundArgb: 0xff1a73e8 });
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   await client.status.sendText("Back at 3 pm", {
+   *     audience: ["15551234567@s.whatsapp.net"],
+   *     backgroundArgb: 0xff1a73e8,
+   *   });
+   * }
    * ```
    */
   sendText(text: string, options: StatusTextOptions): Promise<SendResult> {
@@ -146,8 +152,13 @@ export class Status {
    * mimetype, a JPEG thumbnail); `caption` overrides its caption.
    *
    * @example
-   * ```ts ignore
-   * await client.status.sendImage(uploadedImage, { audience, caption: "view from the office" });
+   * ```ts
+   * import { type Client, mediaMessage } from "@wadeno/client";
+   * export async function example(client: Client, audience: string[]) {
+   *   const uploaded = await client.media.upload(await Deno.readFile("office.jpg"), "image");
+   *   const { imageMessage } = mediaMessage("image", uploaded, { mimetype: "image/jpeg" });
+   *   await client.status.sendImage(imageMessage!, { audience, caption: "view from the office" });
+   * }
    * ```
    */
   sendImage(image: ImageMessage, options: StatusSendOptions & { caption?: string }): Promise<SendResult> {
@@ -162,7 +173,19 @@ export class Status {
     return this.sendRaw({ imageMessage }, options);
   }
 
-  /** Posts a video status from an uploaded `videoMessage` (see {@linkcode Status.sendImage}). */
+  /**
+   * Posts a video status from an uploaded `videoMessage` (see {@linkcode Status.sendImage}).
+   *
+   * @example
+   * ```ts
+   * import { type Client, mediaMessage } from "@wadeno/client";
+   * export async function example(client: Client, audience: string[]) {
+   *   const uploaded = await client.media.upload(await Deno.readFile("clip.mp4"), "video");
+   *   const { videoMessage } = mediaMessage("video", uploaded, { mimetype: "video/mp4", seconds: 8 });
+   *   await client.status.sendVideo(videoMessage!, { audience, caption: "this morning" });
+   * }
+   * ```
+   */
   sendVideo(video: VideoMessage, options: StatusSendOptions & { caption?: string }): Promise<SendResult> {
     if (!video || typeof video !== "object" || !video.mediaKey || !(video.directPath || video.url)) {
       throw new InputError(
@@ -175,7 +198,17 @@ export class Status {
     return this.sendRaw({ videoMessage }, options);
   }
 
-  /** Posts any message as a status. */
+  /**
+   * Posts any message as a status.
+   *
+   * @example
+   * ```ts
+   * import { type Client, locationMessage } from "@wadeno/client";
+   * export async function example(client: Client, audience: string[]) {
+   *   await client.status.sendRaw(locationMessage({ latitude: 52.52, longitude: 13.405 }), { audience });
+   * }
+   * ```
+   */
   async sendRaw(message: Message, options: StatusSendOptions): Promise<SendResult> {
     const { audience, privacy, extraNodes, ...rest } = options ?? ({} as StatusSendOptions);
     if (!Array.isArray(audience) || audience.length === 0) {
@@ -216,9 +249,12 @@ export class Status {
    * Deletes one of our posts for its audience (give the same audience as the post).
    *
    * @example
-   * ```ts ignore
-   * const sent = await client.status.sendText("oops", { audience });
-   * await client.status.revoke(sent.id, { audience });
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client, audience: string[]) {
+   *   const sent = await client.status.sendText("oops", { audience });
+   *   await client.status.revoke(sent.id, { audience });
+   * }
    * ```
    */
   revoke(messageId: string, options: StatusSendOptions): Promise<SendResult> {
@@ -237,8 +273,11 @@ export class Status {
    * Tells a poster we viewed their posts (a read receipt in `status@broadcast`).
    *
    * @example
-   * ```ts ignore
-   * client.on("status", ({ poster, info }) => client.status.markViewed(poster, [info.id]));
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export function example(client: Client) {
+   *   client.on("status", ({ poster, info }) => client.status.markViewed(poster, [info.id]));
+   * }
    * ```
    */
   async markViewed(poster: Jid | string, messageIds: readonly string[]): Promise<void> {

@@ -169,7 +169,18 @@ export class TcTokens {
     ctx.onStanza({ tag: "notification", type: "privacy_token" }, (node) => this.#onNotification(node));
   }
 
-  /** The JID a contact's token is stored under: its LID when known, else the JID itself (no device). */
+  /**
+   * The JID a contact's token is stored under: its LID when known, else the JID itself (no device).
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const key = await client.tcTokens.storageJid("15551234567@s.whatsapp.net"); // its LID once known
+   *   console.log(key.toString());
+   * }
+   * ```
+   */
   async storageJid(jid: Jid | string): Promise<Jid> {
     const user = toJid(jid, "jid").toNonAd();
     if (!user.isPn()) return user;
@@ -181,16 +192,30 @@ export class TcTokens {
    * The stored entry for a contact (by its PN or LID), expired or not.
    *
    * @example
-   * ```ts ignore
-   * const entry = await client.tcTokens.get("100000000000001@lid");
-   * console.log(entry?.tokenTimestamp);
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const entry = await client.tcTokens.get("100000000000001@lid");
+   *   console.log(entry?.tokenTimestamp);
+   * }
    * ```
    */
   async get(jid: Jid | string): Promise<TcTokenEntry | undefined> {
     return await this.#ctx.store.getTcToken((await this.storageJid(jid)).toString());
   }
 
-  /** The contact's token to attach to a request, when one is stored and still valid. */
+  /**
+   * The contact's token to attach to a request, when one is stored and still valid.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, contact: Jid) {
+   *   const token = await client.tcTokens.tokenFor(contact);
+   *   console.log(token ? "have a valid token" : "none, or expired");
+   * }
+   * ```
+   */
   async tokenFor(jid: Jid): Promise<Uint8Array | undefined> {
     if (!exchangesTcTokens(jid.toNonAd())) return undefined;
     this.#maybePrune();
@@ -206,8 +231,13 @@ export class TcTokens {
    * what the server answered.
    *
    * @example
-   * ```ts ignore
-   * const issued = await client.tcTokens.issue(["100000000000001@lid"]);
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   for (const { jid, timestamp } of await client.tcTokens.issue(["100000000000001@lid"])) {
+   *     console.log("issued to", jid.toString(), "at", new Date(timestamp * 1000));
+   *   }
+   * }
    * ```
    */
   async issue(
@@ -222,12 +252,32 @@ export class TcTokens {
     return issued;
   }
 
-  /** Deletes every stored token that expired; resolves with how many. */
+  /**
+   * Deletes every stored token that expired; resolves with how many.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   console.log("deleted", await client.tcTokens.pruneExpired(), "expired tokens");
+   * }
+   * ```
+   */
   async pruneExpired(): Promise<number> {
     return await this.#ctx.store.deleteExpiredTcTokens(tcTokenCutoff());
   }
 
-  /** The JIDs (as strings) that have a stored token. */
+  /**
+   * The JIDs (as strings) that have a stored token.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   for (const jid of await client.tcTokens.allJids()) console.log(jid, await client.tcTokens.get(jid));
+   * }
+   * ```
+   */
   async allJids(): Promise<string[]> {
     return await this.#ctx.store.getAllTcTokenJids();
   }

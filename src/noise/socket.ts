@@ -48,11 +48,19 @@ export interface NoiseTransport {
  * An established Noise connection.
  *
  * @example
- * ```ts ignore
- * import { NoiseSocket } from "./socket.ts";
- * const socket = new NoiseSocket(transport, ciphers);
- * await socket.sendFrame(nodeBytes);
- * for await (const frame of reader) handle(await socket.receiveFrame(frame));
+ * ```ts
+ * import { CipherState, NoiseSocket } from "./mod.ts";
+ * // Two ends of one connection: what one writes with, the other reads with (keys from the handshake).
+ * const k1 = new Uint8Array(32).fill(1), k2 = new Uint8Array(32).fill(2);
+ * const wire: Uint8Array[] = [];
+ * const alice = new NoiseSocket({ send: (d) => void wire.push(d), close() {} }, {
+ *   write: new CipherState(k1),
+ *   read: new CipherState(k2),
+ * });
+ * const bob = new NoiseSocket({ send() {}, close() {} }, { write: new CipherState(k2), read: new CipherState(k1) });
+ * await alice.sendFrame(new TextEncoder().encode("hello"));
+ * // wire[0] is one frame: a 3-byte length, then the ciphertext with its 16-byte tag
+ * new TextDecoder().decode(await bob.receiveFrame(wire[0].subarray(3))); // "hello"
  * ```
  */
 export class NoiseSocket {

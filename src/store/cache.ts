@@ -55,7 +55,7 @@ export const LID_PN_CACHE: Readonly<LruTtlCacheOptions> = Object.freeze({
  *
  * @example
  * ```ts
- * import { LruTtlCache } from "./cache.ts";
+ * import { LruTtlCache } from "@wadeno/client/store";
  * let now = 0;
  * const cache = new LruTtlCache<string, number>({ maxEntries: 2, ttlMs: 1000, clock: () => now });
  * cache.set("a", 1);

@@ -284,10 +284,12 @@ async function readAccount(side: Side, id: number): Promise<Map<string, string[]
  * any error of the two stores.
  *
  * @example
- * ```ts ignore
- * import { copyStore } from "./copy.ts";
- * const report = await copyStore({ sqlite: "bots.db" }, { postgres: "postgres://bot@db.internal/wadeno" });
- * console.log(`copied ${report.deviceIds.length} accounts, ${report.rows.sessions} sessions`);
+ * ```ts
+ * import { copyStore } from "@wadeno/client";
+ * export async function example() {
+ *   const report = await copyStore({ sqlite: "bots.db" }, { postgres: "postgres://bot@db.internal/wadeno" });
+ *   console.log(`copied ${report.deviceIds.length} accounts, ${report.rows.sessions} sessions`);
+ * }
  * ```
  */
 export async function copyStore(

@@ -99,7 +99,7 @@ function randomRegistrationId(): number {
  *
  * @example
  * ```ts
- * import { createDevice } from "./device.ts";
+ * import { createDevice } from "@wadeno/client/store";
  * const device = createDevice();
  * device.pn; // undefined until paired
  * device.signedPreKey.keyId; // 1

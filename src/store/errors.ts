@@ -52,7 +52,7 @@ export interface StoreErrorOptions {
  *
  * @example
  * ```ts
- * import { StoreError } from "./errors.ts";
+ * import { StoreError } from "@wadeno/client";
  * try {
  *   throw new StoreError("corrupt", "session record does not deserialize", { table: "sessions", key: "1@c.us.0" });
  * } catch (e) {

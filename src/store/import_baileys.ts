@@ -239,11 +239,13 @@ function classify(name: string): { kind: string; id: string } | undefined {
  * then, but writes already made stay pending in `store` (import into a fresh store).
  *
  * @example
- * ```ts ignore
- * import { importBaileysAuthState, SqliteStore } from "./mod.ts";
- * const store = await SqliteStore.open("bot.db");
- * const report = await importBaileysAuthState("./auth_info_baileys", store);
- * console.log(report.imported); // { sessions: 42, preKeys: 30, ... }
+ * ```ts
+ * import { importBaileysAuthState, SqliteStore } from "@wadeno/client";
+ * export async function example() {
+ *   await using store = await SqliteStore.open("bot.db");
+ *   const report = await importBaileysAuthState("./auth_info_baileys", store);
+ *   console.log(report.imported, "left out:", report.skipped); // { sessions: 42, preKeys: 30, ... }
+ * }
  * ```
  */
 export async function importBaileysAuthState(folder: string, store: Backend): Promise<BaileysImportReport> {

@@ -167,10 +167,13 @@ function deviceFrom(row: Row): Device {
  * `corrupt` naming the table and key of a row that does not decode.
  *
  * @example
- * ```ts ignore
- * import { importWhatsmeowStore, SqliteStore } from "./mod.ts";
- * const store = await SqliteStore.open("bot.db");
- * await importWhatsmeowStore({ sqlite: "whatsmeow.db" }, store);
+ * ```ts
+ * import { importWhatsmeowStore, SqliteStore } from "@wadeno/client";
+ * export async function example() {
+ *   await using store = await SqliteStore.open("bot.db");
+ *   const report = await importWhatsmeowStore({ sqlite: "whatsmeow.db" }, store);
+ *   console.log("imported", report.jid, report.imported);
+ * }
  * ```
  */
 export async function importWhatsmeowStore(

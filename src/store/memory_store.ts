@@ -125,7 +125,7 @@ function checkRecord(table: string, value: unknown, cls: RecordClass): void {
  *
  * @example
  * ```ts
- * import { createDevice, MemoryStore } from "./mod.ts";
+ * import { createDevice, MemoryStore } from "@wadeno/client/store";
  * const store = new MemoryStore();
  * await store.saveDevice(createDevice());
  * console.log(await store.deviceExists()); // true

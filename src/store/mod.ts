@@ -17,7 +17,7 @@
  *
  * @example
  * ```ts
- * import { createDevice, MemoryStore } from "./mod.ts";
+ * import { createDevice, MemoryStore } from "@wadeno/client/store";
  * const store = new MemoryStore();
  * if (!(await store.deviceExists())) await store.saveDevice(createDevice());
  * const device = await store.loadDevice();

@@ -33,10 +33,12 @@ export interface PostgresDeviceSummary {
  * Every account in the database, ascending by id; an empty list when the schema was never created.
  *
  * @example
- * ```ts ignore
- * import { listPostgresDevices } from "./postgres_devices.ts";
- * for (const d of await listPostgresDevices("postgres://bot@db.internal/wadeno")) {
- *   console.log(d.deviceId, d.pn ?? "(not paired)", d.leased ? "running" : "idle");
+ * ```ts
+ * import { listPostgresDevices } from "@wadeno/client";
+ * export async function example() {
+ *   for (const d of await listPostgresDevices("postgres://bot@db.internal/wadeno")) {
+ *     console.log(d.deviceId, d.pn ?? "(not paired)", d.leased ? "running" : "idle");
+ *   }
  * }
  * ```
  */

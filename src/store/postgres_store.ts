@@ -92,12 +92,14 @@ function checkRecord<T>(table: string, value: T, cls: RecordClass, what: string)
  * A {@linkcode Backend} on a PostgreSQL database.
  *
  * @example
- * ```ts ignore
- * import { createDevice, PostgresStore } from "./mod.ts";
- * const store = await PostgresStore.open("postgres://bot@db.internal/wadeno", { deviceId: 7 });
- * if (!(await store.deviceExists())) await store.saveDevice(createDevice());
- * await store.flush(); // committed on the server
- * await store.close(); // releases the device's lease
+ * ```ts
+ * import { createDevice, PostgresStore } from "@wadeno/client/store";
+ * export async function example() {
+ *   const store = await PostgresStore.open("postgres://bot@db.internal/wadeno", { deviceId: 7 });
+ *   if (!(await store.deviceExists())) await store.saveDevice(createDevice());
+ *   await store.flush(); // committed on the server
+ *   await store.close(); // releases the device's lease
+ * }
  * ```
  */
 export class PostgresStore implements Backend {
@@ -146,6 +148,16 @@ export class PostgresStore implements Backend {
    *
    * @throws {StoreError} `leased` (another process has the device), `schema_too_new`, `migration_failed`,
    * `io` (server unreachable, authentication failed), or `invalid_input` for bad options.
+   *
+   * @example
+   * ```ts
+   * import { Client, PostgresStore } from "@wadeno/client";
+   * export async function example(deviceId: number) {
+   *   const store = await PostgresStore.open("postgres://bot@db.internal/wadeno", { deviceId });
+   *   const client = await Client.create({ store }); // one process per account: the store holds its lease
+   *   await client.connect();
+   * }
+   * ```
    */
   static async open(
     connection: PostgresConnection,
@@ -172,12 +184,33 @@ export class PostgresStore implements Backend {
   /**
    * Every account in the database with what an operator needs to tell them apart, without leasing any:
    * see {@linkcode PostgresDeviceSummary}.
+   *
+   * @example
+   * ```ts
+   * import { PostgresStore } from "@wadeno/client";
+   * export async function example() {
+   *   const idle = (await PostgresStore.listDevices("postgres://bot@db.internal/wadeno")).filter((d) => !d.leased);
+   *   console.log(idle.map((d) => d.deviceId));
+   * }
+   * ```
    */
   static listDevices(connection: PostgresConnection): Promise<PostgresDeviceSummary[]> {
     return listPostgresDevices(connection);
   }
 
-  /** Opens another account in the same database with the same options. */
+  /**
+   * Opens another account in the same database with the same options.
+   *
+   * @example
+   * ```ts
+   * import { PostgresStore } from "@wadeno/client";
+   * export async function example() {
+   *   await using first = await PostgresStore.open("postgres://bot@db.internal/wadeno", { deviceId: 1 });
+   *   await using second = await first.openDevice(2); // its own lease
+   *   console.log(first.deviceId, second.deviceId); // 1 2
+   * }
+   * ```
+   */
   openDevice(deviceId: number): Promise<PostgresStore> {
     return PostgresStore.open(this.#connection, { ...this.#options, deviceId });
   }

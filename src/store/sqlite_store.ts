@@ -85,11 +85,13 @@ function checkRecord<T>(table: string, value: T, cls: RecordClass, what: string)
  * A {@linkcode Backend} on a SQLite file.
  *
  * @example
- * ```ts ignore
- * import { createDevice, SqliteStore } from "./mod.ts";
- * const store = await SqliteStore.open("wadeno.db");
+ * ```ts
+ * import { createDevice, SqliteStore } from "@wadeno/client/store";
+ * // A file path in real use ("wadeno.db"); ":memory:" keeps this example off the disk.
+ * const store = await SqliteStore.open(":memory:");
  * if (!(await store.deviceExists())) await store.saveDevice(createDevice());
  * await store.flush(); // durable now
+ * (await store.loadDevice())?.registrationId !== undefined; // true
  * await store.close();
  * ```
  */
@@ -135,6 +137,15 @@ export class SqliteStore implements Backend {
    *
    * @throws {StoreError} `schema_too_new`, `migration_failed`, `corrupt` (not a SQLite file or not this
    * store's), `locked`, `io`, or `invalid_input` for bad options.
+   *
+   * @example
+   * ```ts
+   * import { Client, SqliteStore } from "@wadeno/client";
+   * export async function example() {
+   *   const client = await Client.create({ store: await SqliteStore.open("bot.db") });
+   *   await client.connect();
+   * }
+   * ```
    */
   static open(path: string, options: SqliteStoreOptions = {}): Promise<SqliteStore> {
     try {
@@ -177,7 +188,19 @@ export class SqliteStore implements Backend {
     }
   }
 
-  /** Opens another account in the same file with the same options. */
+  /**
+   * Opens another account in the same file with the same options.
+   *
+   * @example
+   * ```ts
+   * import { SqliteStore } from "@wadeno/client";
+   * export async function example() {
+   *   await using first = await SqliteStore.open("bots.db"); // account 1
+   *   await using second = await first.openDevice(2); // another account, same file
+   *   console.log(first.deviceId, second.deviceId); // 1 2
+   * }
+   * ```
+   */
   openDevice(deviceId: number): Promise<SqliteStore> {
     return SqliteStore.open(this.path, { ...this.#options, deviceId });
   }

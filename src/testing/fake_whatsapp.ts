@@ -7,12 +7,13 @@
  * queues flushed at the next login), runs virtual devices as real clients, and injects faults.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { FakeWhatsApp } from "@wadeno/client/testing";
  * await using wa = await FakeWhatsApp.start();
  * const phone = wa.phone("15551234567");
- * // new Client({ url: wa.url, trustedRoot: wa.rootPublicKey, ... }); phone.scanQr(code)
+ * // Clients connect with { url: wa.url, trustedRoot: wa.rootPublicKey }; the phone scans: phone.scanQr(code)
  * const primary = await phone.client(); // the phone's own device 0, a real logged-in Client
+ * primary.jid?.toString(); // "15551234567@s.whatsapp.net"
  * ```
  *
  * @module
@@ -180,6 +181,18 @@ export class FakeWhatsApp implements AsyncDisposable {
   /**
    * Resolves once the server has no live connection for `device` (at once when it has none). Use it
    * after `client.disconnect()` before routing stanzas that must land in the offline queue.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * import type { FakeWhatsApp } from "@wadeno/client/testing";
+   * export async function example(wa: FakeWhatsApp, client: Client) {
+   *   const device = client.jid!;
+   *   await client.disconnect();
+   *   await wa.waitForOffline(device, { signal: AbortSignal.timeout(5_000) });
+   *   // stanzas routed to `device` now wait in its offline queue
+   * }
+   * ```
    */
   async waitForOffline(device: Jid, options: { signal?: AbortSignal } = {}): Promise<void> {
     const { signal } = options;
@@ -203,7 +216,10 @@ export class FakeWhatsApp implements AsyncDisposable {
    * given by phone number get accounts when they have none; LID members must be known.
    *
    * @example
-   * ```ts ignore
+   * ```ts
+   * import { FakeWhatsApp } from "@wadeno/client/testing";
+   * await using wa = await FakeWhatsApp.start();
+   * const alice = wa.phone("15551234567"), bob = wa.phone("15557654321");
    * const group = wa.createGroup({ creator: alice.jid, participants: [bob.jid], subject: "Lunch" });
    * wa.groupParticipants(group).map((p) => p.role); // ["superadmin", "member"]
    * ```
@@ -219,7 +235,18 @@ export class FakeWhatsApp implements AsyncDisposable {
 
   // ---- observing ------------------------------------------------------------------------------
 
-  /** Calls `observer` for every stanza a client sends; returns a function that stops it. */
+  /**
+   * Calls `observer` for every stanza a client sends; returns a function that stops it.
+   *
+   * @example
+   * ```ts
+   * import type { FakeWhatsApp } from "@wadeno/client/testing";
+   * export function example(wa: FakeWhatsApp) {
+   *   const stop = wa.onStanza((node, device) => console.log(device?.toString(), node.tag, node.attrs));
+   *   return stop; // call it to stop observing
+   * }
+   * ```
+   */
   onStanza(observer: StanzaObserver): () => void {
     this.#observers.add(observer);
     return () => void this.#observers.delete(observer);
@@ -228,6 +255,19 @@ export class FakeWhatsApp implements AsyncDisposable {
   /**
    * Resolves with the next stanza a client sends that `filter` accepts (for example the client's `<ack>`
    * of a delivered message); rejects with the signal's reason.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * import type { FakeWhatsApp } from "@wadeno/client/testing";
+   * export async function example(wa: FakeWhatsApp, receiver: Client, sender: Client, to: Jid) {
+   *   const acked = wa.waitForStanza((node) => node.tag === "ack" && node.attrs.class === "message", {
+   *     signal: AbortSignal.timeout(5_000),
+   *   });
+   *   await sender.sendText(to, "hi");
+   *   await acked; // the receiver's client acknowledged the delivery
+   * }
+   * ```
    */
   waitForStanza(
     filter: (node: Node, device: Jid | undefined) => boolean,
@@ -252,7 +292,20 @@ export class FakeWhatsApp implements AsyncDisposable {
 
   // ---- faults ---------------------------------------------------------------------------------
 
-  /** Abruptly closes every connection (or only the given device's). Returns how many closed. */
+  /**
+   * Abruptly closes every connection (or only the given device's). Returns how many closed.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * import type { FakeWhatsApp } from "@wadeno/client/testing";
+   * export async function example(wa: FakeWhatsApp, client: Client) {
+   *   const back = client.waitFor("connected", { signal: AbortSignal.timeout(10_000) });
+   *   wa.dropConnections(client.jid); // as if the network went away
+   *   await back; // the client reconnected by itself
+   * }
+   * ```
+   */
   dropConnections(device?: Jid): number {
     let n = 0;
     for (const conn of [...this.#connections]) {
@@ -267,7 +320,20 @@ export class FakeWhatsApp implements AsyncDisposable {
     return n;
   }
 
-  /** Sends `<stream:error code=...>` (with an optional `<conflict type>`) to a device and closes it. */
+  /**
+   * Sends `<stream:error code=...>` (with an optional `<conflict type>`) to a device and closes it.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * import type { FakeWhatsApp } from "@wadeno/client/testing";
+   * export async function example(wa: FakeWhatsApp, client: Client) {
+   *   const out = client.waitFor("loggedOut", { signal: AbortSignal.timeout(5_000) });
+   *   await wa.sendStreamError(client.jid!, "401"); // the phone removed this device
+   *   await out;
+   * }
+   * ```
+   */
   async sendStreamError(device: Jid, code: string, conflictType?: string): Promise<boolean> {
     const conn = this.connectionOf(device);
     if (!conn) return false;

@@ -34,10 +34,15 @@ export interface FakeWhatsAppFaults {
    * acked at once, so a test can wait for the ack (or `whenHeld(n)`) and then release.
    *
    * @example
-   * ```ts ignore
-   * const hold = wa.faults.holdDelivery(receiver.jid);
-   * // ... send three messages, wait for their acks ...
-   * hold.release({ reorder: true }); // delivered newest first
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * import type { FakeWhatsApp } from "@wadeno/client/testing";
+   * export async function example(wa: FakeWhatsApp, sender: Client, receiver: Jid) {
+   *   const hold = wa.faults.holdDelivery(receiver);
+   *   for (const text of ["one", "two", "three"]) await sender.sendText(receiver.toNonAd(), text); // acked at once
+   *   await hold.whenHeld(3, { signal: AbortSignal.timeout(5_000) });
+   *   hold.release({ reorder: true }); // delivered newest first
+   * }
    * ```
    */
   holdDelivery(device?: Jid): DeliveryHold;

@@ -59,7 +59,7 @@ export interface MediaConnInfo {
  *
  * @example
  * ```ts
- * import { buildMediaConnNode } from "./media_server.ts";
+ * import { buildMediaConnNode } from "@wadeno/client/testing";
  * const node = buildMediaConnNode({ auth: "tok", ttl: 300, hosts: [{ hostname: "127.0.0.1:4433" }] });
  * ```
  */
@@ -202,11 +202,12 @@ function parseRange(header: string | null, size: number): { start: number; end: 
  * `await using`.
  *
  * @example
- * ```ts ignore
- * import { MediaServer } from "./media_server.ts";
+ * ```ts
+ * import { MediaServer } from "@wadeno/client/testing";
  * await using media = await MediaServer.start({ hosts: 2 });
- * using client = Deno.createHttpClient({ caCerts: [media.caCert] });
+ * using client = media.createHttpClient(); // trusts the server's own CA
  * const conn = media.mediaConn(); // { auth, ttl, hosts: [...] } for the media_conn IQ answer
+ * conn.hosts.length; // 2
  * ```
  */
 export class MediaServer implements AsyncDisposable {

@@ -3,14 +3,20 @@
  * tests, demos and bot development without a phone.
  *
  * @example
- * ```ts ignore
- * import { Client, MemoryStore } from "@wadeno/client";
+ * ```ts
+ * import { Client, MemoryStore, messageText } from "@wadeno/client";
  * import { FakeWhatsApp } from "@wadeno/client/testing";
- * await using wa = await FakeWhatsApp.start();
- * const phone = wa.phone("15551234567");
- * const client = await Client.create({ store: new MemoryStore(), url: wa.url, trustedRoot: wa.rootPublicKey });
+ *
+ * await using wa = await FakeWhatsApp.start(); // on 127.0.0.1, a free port
+ * const phone = wa.phone("15551234567"); // a virtual phone: scans QR codes, sends and receives
+ * await using client = await Client.create({ store: new MemoryStore(), url: wa.url, trustedRoot: wa.rootPublicKey });
  * client.on("pairingQrCode", ({ code }) => phone.scanQr(code));
- * await client.connect();
+ * await client.connect({ signal: AbortSignal.timeout(10_000) }); // paired and logged in
+ *
+ * const handset = await phone.client(); // the phone's own device, a real Client too
+ * const received = handset.waitFor("message", { signal: AbortSignal.timeout(10_000) });
+ * await client.sendText(phone.jid, "hello from the bot"); // Signal-encrypted end to end
+ * messageText((await received).message); // "hello from the bot"
  * ```
  *
  * @module

@@ -139,9 +139,13 @@ export interface PlaceCallOptions {
  * an `<offer>`. Resolves the outcome once the callee answers.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { FakeWhatsApp, placeCall } from "@wadeno/client/testing";
+ * await using wa = await FakeWhatsApp.start();
+ * const bot = await wa.phone("15557654321").client(); // any logged-in Client
+ * bot.on("call", (call) => bot.calls.reject(call));
  * const call = placeCall(wa, { from: "15551234567", to: bot.jid!.toNonAd(), video: true });
- * const { kind } = await call.outcome; // "reject" after client.calls.reject(...)
+ * (await call.outcome).kind; // "reject"
  * ```
  */
 export function placeCall(wa: FakeWhatsApp, options: PlaceCallOptions): PlacedCall {

@@ -169,12 +169,16 @@ async function certificate(spec: CertificateSpec): Promise<Uint8Array> {
  * Makes a CA and a server certificate for local addresses. Takes a few milliseconds.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { generateTlsCertificate } from "./tls_cert.ts";
  * const tls = await generateTlsCertificate();
- * const server = Deno.serve({ hostname: "127.0.0.1", port: 0, cert: tls.cert, key: tls.key }, () => new Response("ok"));
+ * await using server = Deno.serve(
+ *   { hostname: "127.0.0.1", port: 0, cert: tls.cert, key: tls.key, onListen() {} },
+ *   () => new Response("ok"),
+ * );
  * using client = Deno.createHttpClient({ caCerts: [tls.caCert] });
- * await fetch(`https://127.0.0.1:${server.addr.port}/`, { client });
+ * const response = await fetch(`https://127.0.0.1:${server.addr.port}/`, { client });
+ * await response.text(); // "ok", over verified TLS
  * ```
  */
 export async function generateTlsCertificate(options: TlsCertificateOptions = {}): Promise<TlsCertificate> {

@@ -38,12 +38,17 @@ export interface TurnWriterOptions {
  * Batches pushes into one write per turn, keeping order; at most one write is in flight.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { TurnWriter } from "./coalesce.ts";
- * const writer = new TurnWriter((b) => conn.write(b), { onError: (e) => console.error(e) });
- * writer.push(ack);
- * writer.push(receipt); // both leave in one write when this turn ends
+ * const writes: Uint8Array[] = [];
+ * const writer = new TurnWriter((b) => {
+ *   writes.push(b.slice());
+ *   return Promise.resolve(b.length);
+ * }, { onError: (e) => console.error(e) });
+ * writer.push(new Uint8Array([1, 2]));
+ * writer.push(new Uint8Array([3])); // both leave in one write when this turn ends
  * await writer.drain();
+ * writes; // [Uint8Array [1, 2, 3]]
  * ```
  */
 export class TurnWriter {

@@ -31,11 +31,22 @@ const READ_SIZE = 4096;
  * `READ_SIZE` bytes past what it needs.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { ConnReader } from "./conn_reader.ts";
+ * const input = new TextEncoder().encode("HTTP/1.1 200 OK\r\n\r\nearly bytes");
+ * let offset = 0;
+ * const conn = { // anything with Deno.Conn's read
+ *   read(buffer: Uint8Array): Promise<number | null> {
+ *     if (offset === input.length) return Promise.resolve(null);
+ *     const n = Math.min(buffer.length, input.length - offset);
+ *     buffer.set(input.subarray(offset, offset + n));
+ *     offset += n;
+ *     return Promise.resolve(n);
+ *   },
+ * };
  * const reader = new ConnReader(conn);
  * const head = await reader.readUntil(new TextEncoder().encode("\r\n\r\n"), 16384);
- * const early = reader.rest(); // bytes that followed the head
+ * new TextDecoder().decode(reader.rest()); // "early bytes": what followed the head
  * ```
  */
 export class ConnReader {

@@ -38,7 +38,7 @@ export interface TransportErrorOptions extends ErrorOptions {
  *
  * @example
  * ```ts
- * import { TransportError } from "./errors.ts";
+ * import { TransportError } from "@wadeno/client";
  * const e = new TransportError("proxy_auth", "proxy http://127.0.0.1:3128 asked for credentials (407)", {
  *   proxy: "http://127.0.0.1:3128",
  * });

@@ -51,10 +51,12 @@ export function httpClientOptions(options: HttpNetOptions): Deno.CreateHttpClien
  * A `Deno.HttpClient` for `fetch(url, { client })`. Close it when done.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { createHttpClient } from "./http_client.ts";
- * using client = createHttpClient({ proxy: "http://127.0.0.1:3128" });
- * await fetch("https://mmg.whatsapp.net/...", { client });
+ * export async function example() {
+ *   using client = createHttpClient({ proxy: "http://127.0.0.1:3128" });
+ *   await fetch("https://mmg.whatsapp.net/", { client });
+ * }
  * ```
  */
 export function createHttpClient(options: HttpNetOptions): Deno.HttpClient {

@@ -25,10 +25,14 @@ export interface TunnelConn {
  * @throws {TransportError} `proxy_auth` on 407, `proxy_refused` on any other non-2xx status,
  * `proxy_protocol` when the answer is not HTTP or the proxy sent bytes past its head.
  * @example
- * ```ts ignore
+ * ```ts
  * import { httpConnect } from "./http_connect.ts";
- * const conn = await Deno.connect({ hostname: "127.0.0.1", port: 3128 });
- * await httpConnect(conn, parseProxyUrl("http://127.0.0.1:3128"), "web.whatsapp.com", 443);
+ * import { parseProxyUrl } from "./proxy_url.ts";
+ * export async function example() {
+ *   const conn = await Deno.connect({ hostname: "127.0.0.1", port: 3128 });
+ *   await httpConnect(conn, parseProxyUrl("http://127.0.0.1:3128"), "web.whatsapp.com", 443);
+ *   return conn; // now a tunnel to web.whatsapp.com:443
+ * }
  * ```
  */
 export async function httpConnect(

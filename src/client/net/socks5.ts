@@ -46,10 +46,14 @@ const systemResolve: Resolve = async (hostname) => (await lookup(hostname)).addr
  * them; `proxy_refused` when it answers CONNECT with a failure; `proxy_protocol` when it does not speak
  * SOCKS5; `bad_url` when a credential or host name is longer than 255 bytes.
  * @example
- * ```ts ignore
+ * ```ts
  * import { socks5Connect } from "./socks5.ts";
- * const conn = await Deno.connect({ hostname: "127.0.0.1", port: 1080 });
- * await socks5Connect(conn, parseProxyUrl("socks5h://u:p@127.0.0.1:1080"), "web.whatsapp.com", 443);
+ * import { parseProxyUrl } from "./proxy_url.ts";
+ * export async function example() {
+ *   const conn = await Deno.connect({ hostname: "127.0.0.1", port: 1080 });
+ *   await socks5Connect(conn, parseProxyUrl("socks5h://u:p@127.0.0.1:1080"), "web.whatsapp.com", 443);
+ *   return conn; // now a tunnel to web.whatsapp.com:443
+ * }
  * ```
  */
 export async function socks5Connect(

@@ -36,9 +36,12 @@ export type DialedConn = Deno.TcpConn | Deno.TlsConn;
  * @throws {TransportError} `connect_failed`, `proxy_unreachable`, `proxy_auth`, `proxy_refused`,
  * `proxy_protocol` or `tls`; the abort reason when `signal` aborts first.
  * @example
- * ```ts ignore
+ * ```ts
  * import { dial } from "./tcp.ts";
- * const conn = await dial({ hostname: "web.whatsapp.com", port: 443, tls: true });
+ * export async function example() {
+ *   const conn = await dial({ hostname: "web.whatsapp.com", port: 443, tls: true });
+ *   conn.close();
+ * }
  * ```
  */
 export async function dial(options: DialOptions): Promise<DialedConn> {

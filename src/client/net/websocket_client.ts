@@ -83,14 +83,16 @@ export interface WebSocketClientHandlers {
  * An open WebSocket.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { WebSocketClient } from "./websocket_client.ts";
- * const ws = await WebSocketClient.connect({ url: "ws://127.0.0.1:8080/ws" }, {
- *   onMessage: (bytes) => console.log(bytes),
- *   onClose: (info) => console.log("closed", info),
- * });
- * ws.send(new Uint8Array([1, 2, 3]));
- * ws.close();
+ * export async function example(url: string) {
+ *   const ws = await WebSocketClient.connect({ url }, {
+ *     onMessage: (bytes) => console.log(bytes),
+ *     onClose: (info) => console.log("closed", info),
+ *   });
+ *   ws.send(new Uint8Array([1, 2, 3]));
+ *   ws.close();
+ * }
  * ```
  */
 export class WebSocketClient {

@@ -76,9 +76,17 @@ export async function acceptFor(key: string): Promise<string> {
  * Checks the server's answer; returns what is wrong with it, or `undefined` when the upgrade succeeded.
  *
  * @example
- * ```ts ignore
- * const problem = await checkUpgradeResponse(head, key);
- * if (problem) throw new TransportError("handshake", problem);
+ * ```ts
+ * import { acceptFor, checkUpgradeResponse } from "./websocket_handshake.ts";
+ * const key = "dGhlIHNhbXBsZSBub25jZQ==";
+ * const headers = new Map([
+ *   ["upgrade", "websocket"],
+ *   ["connection", "Upgrade"],
+ *   ["sec-websocket-accept", await acceptFor(key)],
+ * ]);
+ * await checkUpgradeResponse({ status: 101, statusText: "Switching Protocols", headers }, key); // undefined: fine
+ * await checkUpgradeResponse({ status: 403, statusText: "Forbidden", headers: new Map() }, key);
+ * // "expected status 101 Switching Protocols, got 403 Forbidden"
  * ```
  */
 export async function checkUpgradeResponse(head: ResponseHead, key: string): Promise<string | undefined> {

@@ -88,9 +88,12 @@ export class Groups {
    * from the cache when fresh. Rejects with `IqError` 404 (no such group) or 403 (not a member).
    *
    * @example
-   * ```ts ignore
-   * const info = await client.groups.metadata("120363000000000000@g.us");
-   * console.log(info.subject, info.participants.length, info.announce);
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const info = await client.groups.metadata("120363000000000000@g.us");
+   *   console.log(info.subject, info.participants.length, info.announce);
+   * }
    * ```
    */
   metadata(group: Jid | string, options: GroupCallOptions & { refresh?: boolean } = {}): Promise<GroupInfo> {
@@ -101,8 +104,11 @@ export class Groups {
    * Every group we are a member of (and caches each).
    *
    * @example
-   * ```ts ignore
-   * for (const g of await client.groups.participating()) console.log(g.jid.toString(), g.subject);
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   for (const g of await client.groups.participating()) console.log(g.jid.toString(), g.subject);
+   * }
    * ```
    */
   async participating(options: GroupCallOptions = {}): Promise<GroupInfo[]> {
@@ -111,7 +117,18 @@ export class Groups {
     return groups;
   }
 
-  /** Drops a group from the cache (the next `metadata` asks the server). */
+  /**
+   * Drops a group from the cache (the next `metadata` asks the server).
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid) {
+   *   client.groups.invalidate(group);
+   *   const fresh = await client.groups.metadata(group); // asks the server
+   * }
+   * ```
+   */
   invalidate(group: Jid): void {
     this.#state.invalidate(group);
   }
@@ -124,13 +141,17 @@ export class Groups {
    * event with the same `createKey` follows on every device of ours.
    *
    * @example
-   * ```ts ignore
-   * const { group } = await client.groups.create({
-   *   subject: "Lunch",
-   *   participants: ["15551234567@s.whatsapp.net"],
-   *   locked: true,
-   * });
-   * await client.sendText(group.jid, "welcome");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const { group, failed } = await client.groups.create({
+   *     subject: "Lunch",
+   *     participants: ["15551234567@s.whatsapp.net"],
+   *     locked: true,
+   *   });
+   *   await client.sendText(group.jid, "welcome");
+   *   for (const f of failed) console.log("not added:", f.jid.toString(), f.outcome);
+   * }
    * ```
    */
   async create(options: CreateGroupOptions, call: GroupCallOptions = {}): Promise<GroupCreateResult> {
@@ -144,9 +165,12 @@ export class Groups {
    * subgroups with `create({ parent })` or `linkGroups`.
    *
    * @example
-   * ```ts ignore
-   * const { group: community } = await client.groups.createCommunity({ subject: "Neighbours", participants: [] });
-   * await client.groups.create({ subject: "Garden", participants: [], parent: community.jid });
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const { group: community } = await client.groups.createCommunity({ subject: "Neighbours", participants: [] });
+   *   await client.groups.create({ subject: "Garden", participants: [], parent: community.jid });
+   * }
    * ```
    */
   createCommunity(
@@ -160,8 +184,11 @@ export class Groups {
    * Leaves a group (the last admin to leave makes the server promote someone else).
    *
    * @example
-   * ```ts ignore
-   * await client.groups.leave("120363000000000000@g.us");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   await client.groups.leave("120363000000000000@g.us");
+   * }
    * ```
    */
   async leave(group: Jid | string, options: GroupCallOptions = {}): Promise<void> {
@@ -177,9 +204,14 @@ export class Groups {
    * Adds members; one result each (`outcome` `ok`, `already_member`, `recently_left`, `invite_needed`...).
    *
    * @example
-   * ```ts ignore
-   * for (const r of await client.groups.addParticipants(group, ["15551234567@s.whatsapp.net"])) {
-   *   if (r.outcome === "invite_needed") await client.groups.sendInvite(r.jid, { group, ...r.addRequest! });
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid) {
+   *   for (const r of await client.groups.addParticipants(group, ["15551234567@s.whatsapp.net"])) {
+   *     if (r.outcome === "invite_needed" && r.addRequest) {
+   *       await client.groups.sendInvite(r.jid, { group, ...r.addRequest });
+   *     }
+   *   }
    * }
    * ```
    */
@@ -195,8 +227,11 @@ export class Groups {
    * Removes members (admins only); our sender key is rotated so they cannot read later messages.
    *
    * @example
-   * ```ts ignore
-   * await client.groups.removeParticipants(group, ["15551234567@s.whatsapp.net"]);
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid) {
+   *   await client.groups.removeParticipants(group, ["15551234567@s.whatsapp.net"]);
+   * }
    * ```
    */
   removeParticipants(
@@ -211,8 +246,11 @@ export class Groups {
    * Makes members admins.
    *
    * @example
-   * ```ts ignore
-   * await client.groups.promoteParticipants(group, ["15551234567@s.whatsapp.net"]);
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid) {
+   *   await client.groups.promoteParticipants(group, ["15551234567@s.whatsapp.net"]);
+   * }
    * ```
    */
   promoteParticipants(
@@ -227,8 +265,11 @@ export class Groups {
    * Makes admins plain members again.
    *
    * @example
-   * ```ts ignore
-   * await client.groups.demoteParticipants(group, ["15551234567@s.whatsapp.net"]);
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid) {
+   *   await client.groups.demoteParticipants(group, ["15551234567@s.whatsapp.net"]);
+   * }
    * ```
    */
   demoteParticipants(
@@ -269,16 +310,32 @@ export class Groups {
    * The pending requests to join (admins only; groups with membership approval on).
    *
    * @example
-   * ```ts ignore
-   * const requests = await client.groups.joinRequests(group);
-   * await client.groups.approveJoinRequests(group, requests.map((r) => r.jid));
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid) {
+   *   const requests = await client.groups.joinRequests(group);
+   *   await client.groups.approveJoinRequests(group, requests.map((r) => r.jid));
+   * }
    * ```
    */
   joinRequests(group: Jid | string, options: GroupCallOptions = {}): Promise<JoinRequest[]> {
     return this.#ctx.execute(joinRequestsSpec(checkGroupJid(group)), options);
   }
 
-  /** Approves join requests (they become members); one result each. */
+  /**
+   * Approves join requests (they become members); one result each.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid) {
+   *   const requests = await client.groups.joinRequests(group);
+   *   for (const r of await client.groups.approveJoinRequests(group, requests.map((r) => r.jid))) {
+   *     if (r.status !== 200) console.log("not approved:", r.jid.toString(), r.outcome);
+   *   }
+   * }
+   * ```
+   */
   async approveJoinRequests(
     group: Jid | string,
     participants: Participants,
@@ -300,7 +357,17 @@ export class Groups {
     return results;
   }
 
-  /** Rejects join requests; one result each. */
+  /**
+   * Rejects join requests; one result each.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid, who: Jid) {
+   *   await client.groups.rejectJoinRequests(group, [who]);
+   * }
+   * ```
+   */
   rejectJoinRequests(
     group: Jid | string,
     participants: Participants,
@@ -316,8 +383,11 @@ export class Groups {
    * Renames the group (1 to 100 characters; admins only in a locked group).
    *
    * @example
-   * ```ts ignore
-   * await client.groups.setSubject(group, "Lunch on Friday");
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid) {
+   *   await client.groups.setSubject(group, "Lunch on Friday");
+   * }
    * ```
    */
   async setSubject(group: Jid | string, subject: string, options: GroupCallOptions = {}): Promise<void> {
@@ -333,8 +403,12 @@ export class Groups {
    * instead of being overwritten unseen.
    *
    * @example
-   * ```ts ignore
-   * await client.groups.setDescription(group, "Fridays at noon");
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid) {
+   *   const id = await client.groups.setDescription(group, "Fridays at noon");
+   *   await client.groups.setDescription(group, undefined, { previousId: id }); // deletes it again
+   * }
    * ```
    */
   async setDescription(
@@ -358,8 +432,11 @@ export class Groups {
    * Announcement mode: when on, only admins may send (admins only).
    *
    * @example
-   * ```ts ignore
-   * await client.groups.setAnnounce(group, true);
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid) {
+   *   await client.groups.setAnnounce(group, true);
+   * }
    * ```
    */
   async setAnnounce(group: Jid | string, announce: boolean, options: GroupCallOptions = {}): Promise<void> {
@@ -372,8 +449,11 @@ export class Groups {
    * Locks the group info: when on, only admins may change the subject, description and timer (admins only).
    *
    * @example
-   * ```ts ignore
-   * await client.groups.setLocked(group, true);
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid) {
+   *   await client.groups.setLocked(group, true);
+   * }
    * ```
    */
   async setLocked(group: Jid | string, locked: boolean, options: GroupCallOptions = {}): Promise<void> {
@@ -386,8 +466,11 @@ export class Groups {
    * Who may add members: `admin_add` or `all_member_add` (admins only).
    *
    * @example
-   * ```ts ignore
-   * await client.groups.setMemberAddMode(group, "admin_add");
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid) {
+   *   await client.groups.setMemberAddMode(group, "admin_add");
+   * }
    * ```
    */
   async setMemberAddMode(
@@ -404,8 +487,11 @@ export class Groups {
    * Join approval: when on, joining by link files a request that an admin approves (admins only).
    *
    * @example
-   * ```ts ignore
-   * await client.groups.setMembershipApproval(group, true);
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid) {
+   *   await client.groups.setMembershipApproval(group, true);
+   * }
    * ```
    */
   async setMembershipApproval(
@@ -422,8 +508,11 @@ export class Groups {
    * The disappearing-messages timer in seconds: 0 (off), 86400, 604800 or 7776000.
    *
    * @example
-   * ```ts ignore
-   * await client.groups.setEphemeral(group, 604_800);
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid) {
+   *   await client.groups.setEphemeral(group, 604_800); // 7 days; 0 turns it off
+   * }
    * ```
    */
   async setEphemeral(group: Jid | string, seconds: number, options: GroupCallOptions = {}): Promise<void> {
@@ -438,8 +527,11 @@ export class Groups {
    * The group's invite link (`https://chat.whatsapp.com/<code>`; admins only).
    *
    * @example
-   * ```ts ignore
-   * console.log(await client.groups.inviteLink(group));
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid) {
+   *   console.log(await client.groups.inviteLink(group)); // https://chat.whatsapp.com/...
+   * }
    * ```
    */
   async inviteLink(group: Jid | string, options: GroupCallOptions = {}): Promise<string> {
@@ -450,8 +542,12 @@ export class Groups {
    * Revokes the invite link and resolves with the new one (the old one stops working at once).
    *
    * @example
-   * ```ts ignore
-   * const fresh = await client.groups.revokeInviteLink(group);
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid) {
+   *   const fresh = await client.groups.revokeInviteLink(group);
+   *   console.log("share this one instead:", fresh);
+   * }
    * ```
    */
   async revokeInviteLink(group: Jid | string, options: GroupCallOptions = {}): Promise<string> {
@@ -462,8 +558,12 @@ export class Groups {
    * A group's metadata from an invite link or code, without joining (`IqError` 410 revoked, 406 invalid).
    *
    * @example
-   * ```ts ignore
-   * const info = await client.groups.inviteInfo("https://chat.whatsapp.com/AbCdEf012345");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const info = await client.groups.inviteInfo("https://chat.whatsapp.com/AbCdEf012345");
+   *   console.log(info.subject, info.participants.length);
+   * }
    * ```
    */
   inviteInfo(codeOrLink: string, options: GroupCallOptions = {}): Promise<GroupInfo> {
@@ -474,8 +574,12 @@ export class Groups {
    * Joins a group by invite link or code. `pending` is true when the group needs an admin's approval.
    *
    * @example
-   * ```ts ignore
-   * const { group, pending } = await client.groups.joinWithLink("https://chat.whatsapp.com/AbCdEf012345");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const { group, pending } = await client.groups.joinWithLink("https://chat.whatsapp.com/AbCdEf012345");
+   *   if (!pending) await client.sendText(group, "hello");
+   * }
    * ```
    */
   joinWithLink(codeOrLink: string, options: GroupCallOptions = {}): Promise<JoinResult> {
@@ -487,9 +591,12 @@ export class Groups {
    * `addRequest` of that add's result.
    *
    * @example
-   * ```ts ignore
-   * const [r] = await client.groups.addParticipants(group, [who]);
-   * if (r.addRequest) await client.groups.sendInvite(r.jid, { group, ...r.addRequest, groupName: "Lunch" });
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid, who: Jid) {
+   *   const [r] = await client.groups.addParticipants(group, [who]);
+   *   if (r.addRequest) await client.groups.sendInvite(r.jid, { group, ...r.addRequest, groupName: "Lunch" });
+   * }
    * ```
    */
   sendInvite(to: Jid | string, invite: GroupInvite, options?: SendOptions): Promise<SendResult> {
@@ -501,18 +608,36 @@ export class Groups {
    * resolves with the group joined.
    *
    * @example
-   * ```ts ignore
-   * client.on("message", async ({ message, info }) => {
-   *   const invite = parseGroupInvite(message);
-   *   if (invite) await client.groups.acceptInvite(invite, info.source.sender);
-   * });
+   * ```ts
+   * import { type Client, parseGroupInvite } from "@wadeno/client";
+   * export function example(client: Client) {
+   *   client.on("message", async ({ message, info }) => {
+   *     const invite = parseGroupInvite(message);
+   *     if (invite) await client.groups.acceptInvite(invite, info.source.sender);
+   *   });
+   * }
    * ```
    */
   acceptInvite(invite: GroupInvite, inviter: Jid | string, options: GroupCallOptions = {}): Promise<Jid> {
     return this.#ctx.execute(acceptInviteSpec(invite, toJid(inviter, "inviter")), options);
   }
 
-  /** A group's metadata from an invite message, without joining. */
+  /**
+   * A group's metadata from an invite message, without joining.
+   *
+   * @example
+   * ```ts
+   * import { type Client, parseGroupInvite } from "@wadeno/client";
+   * export function example(client: Client) {
+   *   client.on("message", async ({ message, info }) => {
+   *     const invite = parseGroupInvite(message);
+   *     if (!invite) return;
+   *     const group = await client.groups.inviteMessageInfo(invite, info.source.sender);
+   *     console.log("invited to", group.subject, "with", group.participants.length, "members");
+   *   });
+   * }
+   * ```
+   */
   inviteMessageInfo(
     invite: GroupInvite,
     inviter: Jid | string,
@@ -527,8 +652,11 @@ export class Groups {
    * Links existing groups to a community (admins of both).
    *
    * @example
-   * ```ts ignore
-   * await client.groups.linkGroups(community, [group]);
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, community: Jid, group: Jid) {
+   *   await client.groups.linkGroups(community, [group]);
+   * }
    * ```
    */
   async linkGroups(
@@ -542,7 +670,17 @@ export class Groups {
     for (const g of list) this.invalidate(g);
   }
 
-  /** Unlinks a group from its community. */
+  /**
+   * Unlinks a group from its community.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, community: Jid, group: Jid) {
+   *   await client.groups.unlinkGroup(community, group);
+   * }
+   * ```
+   */
   async unlinkGroup(
     community: Jid | string,
     group: Jid | string,
@@ -557,20 +695,45 @@ export class Groups {
    * A community's subgroups.
    *
    * @example
-   * ```ts ignore
-   * for (const g of await client.groups.subGroups(community)) console.log(g.subject, g.isDefaultSubGroup);
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, community: Jid) {
+   *   for (const g of await client.groups.subGroups(community)) console.log(g.subject, g.isDefaultSubGroup);
+   * }
    * ```
    */
   subGroups(community: Jid | string, options: GroupCallOptions = {}): Promise<SubGroup[]> {
     return this.#ctx.execute(subGroupsSpec(checkGroupJid(community, "community")), options);
   }
 
-  /** A community's announcement group (its default subgroup), if it has one. */
+  /**
+   * A community's announcement group (its default subgroup), if it has one.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, community: Jid) {
+   *   const announcements = await client.groups.announcementGroup(community);
+   *   if (announcements) await client.sendText(announcements, "meeting on Monday");
+   * }
+   * ```
+   */
   async announcementGroup(community: Jid | string, options: GroupCallOptions = {}): Promise<Jid | undefined> {
     return (await this.subGroups(community, options)).find((g) => g.isDefaultSubGroup)?.jid;
   }
 
-  /** Every member of every group of a community. */
+  /**
+   * Every member of every group of a community.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, community: Jid) {
+   *   const members = await client.groups.communityParticipants(community);
+   *   console.log(members.length, "members in all");
+   * }
+   * ```
+   */
   communityParticipants(community: Jid | string, options: GroupCallOptions = {}): Promise<GroupMember[]> {
     return this.#ctx.execute(linkedParticipantsSpec(checkGroupJid(community, "community")), options);
   }

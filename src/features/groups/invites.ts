@@ -26,7 +26,7 @@ export const INVITE_LINK_PREFIX = "https://chat.whatsapp.com/";
  *
  * @example
  * ```ts
- * import { inviteCodeOf } from "./invites.ts";
+ * import { inviteCodeOf } from "@wadeno/client";
  * inviteCodeOf("https://chat.whatsapp.com/AbCdEf012345"); // "AbCdEf012345"
  * ```
  */
@@ -151,7 +151,22 @@ export function groupInviteMessage(invite: GroupInvite): Message {
   };
 }
 
-/** The invite a received message carries, or `undefined` when it carries none (or a malformed one). */
+/**
+ * The invite a received message carries, or `undefined` when it carries none (or a malformed one).
+ *
+ * @example
+ * ```ts
+ * import { parseGroupInvite } from "@wadeno/client";
+ * const invite = parseGroupInvite({
+ *   groupInviteMessage: {
+ *     groupJid: "120363000000000000@g.us",
+ *     inviteCode: "AbCdEf012345",
+ *     inviteExpiration: 1767225600n,
+ *   },
+ * });
+ * invite?.expiration.toISOString(); // "2026-01-01T00:00:00.000Z"
+ * ```
+ */
 export function parseGroupInvite(message: Message): GroupInvite | undefined {
   const m = message.groupInviteMessage;
   const group = m?.groupJid ? Jid.tryParse(m.groupJid) : undefined;

@@ -28,7 +28,7 @@ export interface MediaHttpRequest {
  *
  * @example
  * ```ts
- * import type { MediaHttpClient } from "./http.ts";
+ * import { Client, type MediaHttpClient, MemoryStore } from "@wadeno/client";
  * // A client that logs every request, delegating to fetch.
  * const logging: MediaHttpClient = {
  *   request: (r) => {
@@ -36,6 +36,8 @@ export interface MediaHttpRequest {
  *     return fetch(r.url, { method: r.method, headers: r.headers, body: r.body as BodyInit, signal: r.signal });
  *   },
  * };
+ * const client = await Client.create({ store: new MemoryStore(), httpClient: logging }); // media goes through it
+ * await client.disconnect();
  * ```
  */
 export interface MediaHttpClient {
@@ -71,10 +73,14 @@ type FetchInit = RequestInit & { client?: Deno.HttpClient; duplex?: "half" };
  * `Deno.HttpClient`; with `client` it uses the caller's; with neither, plain global `fetch`.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { createFetchHttpClient } from "./http.ts";
- * using http = createFetchHttpClient({ caCerts: [mediaServer.caCert] });
- * const response = await http.request({ method: "GET", url: "https://127.0.0.1:4433/v/t62/1.enc" });
+ * // caCert: the PEM of a local media server, e.g. FakeWhatsApp's `wa.mediaCaCert`.
+ * export async function example(caCert: string, host: string) {
+ *   using http = createFetchHttpClient({ caCerts: [caCert] });
+ *   const response = await http.request({ method: "GET", url: `https://${host}/v/t62/1.enc` });
+ *   return response.status;
+ * }
  * ```
  */
 export function createFetchHttpClient(options: FetchHttpClientOptions = {}): FetchHttpClient {

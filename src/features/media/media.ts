@@ -150,8 +150,12 @@ export class Media {
    * The media hosts and upload token (`media_conn`), cached until they expire.
    *
    * @example
-   * ```ts ignore
-   * const { hosts, auth } = await client.media.mediaConn();
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const { hosts, auth } = await client.media.mediaConn();
+   *   console.log(hosts.map((h) => h.hostname), auth.length);
+   * }
    * ```
    */
   mediaConn(options: { signal?: AbortSignal; refresh?: boolean } = {}): Promise<MediaConn> {
@@ -189,9 +193,12 @@ export class Media {
    * @throws {MediaError} from the upload (`auth` twice, `http`, `network`, `unsupported_type`, ...);
    *   `ConnectionError`/`IqError` when `media_conn` cannot be fetched.
    * @example
-   * ```ts ignore
-   * const uploaded = await client.media.upload(await Deno.readFile("cat.jpg"), "image");
-   * await client.sendMessage(chat, mediaMessage("image", uploaded, { mimetype: "image/jpeg" }));
+   * ```ts
+   * import { type Client, type Jid, mediaMessage } from "@wadeno/client";
+   * export async function example(client: Client, chat: Jid) {
+   *   const uploaded = await client.media.upload(await Deno.readFile("cat.jpg"), "image");
+   *   await client.sendMessage(chat, mediaMessage("image", uploaded, { mimetype: "image/jpeg", caption: "a cat" }));
+   * }
    * ```
    */
   async upload(
@@ -257,9 +264,12 @@ export class Media {
    * @throws {InputError} for an option the kind does not carry; {@link MediaError} from the upload;
    *   `SendError`/`ConnectionError` from sending.
    * @example
-   * ```ts ignore
-   * await client.media.send(chat, "image", { path: "cat.png" }, { caption: "a cat", viewOnce: true });
-   * await client.media.send(chat, "ptt", await Deno.readFile("note.ogg"), { seconds: 4 });
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, chat: Jid) {
+   *   await client.media.send(chat, "image", { path: "cat.png" }, { caption: "a cat", viewOnce: true });
+   *   await client.media.send(chat, "ptt", await Deno.readFile("note.ogg"), { seconds: 4 });
+   * }
    * ```
    */
   async send(
@@ -296,37 +306,107 @@ export class Media {
     return sent;
   }
 
-  /** Sends an image (`caption`, `thumbnail`, `viewOnce`, `replyTo`, `mentions`...). See {@link send}. */
+  /**
+   * Sends an image (`caption`, `thumbnail`, `viewOnce`, `replyTo`, `mentions`...). See {@link send}.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, chat: Jid) {
+   *   await client.media.sendImage(chat, { path: "chart.png" }, { caption: "this week" });
+   * }
+   * ```
+   */
   sendImage(to: Jid | string, source: UploadSource, options?: SendMediaOptions): Promise<SendResult> {
     return this.send(to, "image", source, options);
   }
 
-  /** Sends a video (`caption`, `seconds`, `thumbnail`, `viewOnce`...). See {@link send}. */
+  /**
+   * Sends a video (`caption`, `seconds`, `thumbnail`, `viewOnce`...). See {@link send}.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, chat: Jid) {
+   *   await client.media.sendVideo(chat, { path: "demo.mp4" }, { caption: "the demo", seconds: 42 });
+   * }
+   * ```
+   */
   sendVideo(to: Jid | string, source: UploadSource, options?: SendMediaOptions): Promise<SendResult> {
     return this.send(to, "video", source, options);
   }
 
-  /** Sends a GIF: an MP4 video played as a looping GIF. See {@link send}. */
+  /**
+   * Sends a GIF: an MP4 video played as a looping GIF. See {@link send}.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, chat: Jid) {
+   *   await client.media.sendGif(chat, { path: "party.mp4" });
+   * }
+   * ```
+   */
   sendGif(to: Jid | string, source: UploadSource, options?: SendMediaOptions): Promise<SendResult> {
     return this.send(to, "gif", source, options);
   }
 
-  /** Sends an audio file. See {@link send}. */
+  /**
+   * Sends an audio file. See {@link send}.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, chat: Jid) {
+   *   await client.media.sendAudio(chat, { path: "song.mp3" }, { mimetype: "audio/mpeg" });
+   * }
+   * ```
+   */
   sendAudio(to: Jid | string, source: UploadSource, options?: SendMediaOptions): Promise<SendResult> {
     return this.send(to, "audio", source, options);
   }
 
-  /** Sends a voice note (push to talk; Opus in Ogg is what phones play). See {@link send}. */
+  /**
+   * Sends a voice note (push to talk; Opus in Ogg is what phones play). See {@link send}.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, chat: Jid) {
+   *   await client.media.sendVoiceNote(chat, await Deno.readFile("note.ogg"), { seconds: 4 });
+   * }
+   * ```
+   */
   sendVoiceNote(to: Jid | string, source: UploadSource, options?: SendMediaOptions): Promise<SendResult> {
     return this.send(to, "ptt", source, options);
   }
 
-  /** Sends a document (`fileName`, `caption`, `title`, `pageCount`...). See {@link send}. */
+  /**
+   * Sends a document (`fileName`, `caption`, `title`, `pageCount`...). See {@link send}.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, chat: Jid) {
+   *   await client.media.sendDocument(chat, { path: "report.pdf" }, { fileName: "report.pdf", pageCount: 12 });
+   * }
+   * ```
+   */
   sendDocument(to: Jid | string, source: UploadSource, options?: SendMediaOptions): Promise<SendResult> {
     return this.send(to, "document", source, options);
   }
 
-  /** Sends a sticker (a 512x512 WebP; `animated` for an animated one). See {@link send}. */
+  /**
+   * Sends a sticker (a 512x512 WebP; `animated` for an animated one). See {@link send}.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, chat: Jid) {
+   *   await client.media.sendSticker(chat, { path: "wave.webp" });
+   * }
+   * ```
+   */
   sendSticker(to: Jid | string, source: UploadSource, options?: SendMediaOptions): Promise<SendResult> {
     return this.send(to, "sticker", source, options);
   }
@@ -341,12 +421,16 @@ export class Media {
    *   possible), `retry_failed` (the sender no longer has it), `timeout` (no answer to the retry), transfer
    *   codes. With `to: "stream"` the integrity codes error the stream at its end.
    * @example
-   * ```ts ignore
-   * client.on("message", async (event) => {
-   *   if (!hasMedia(event.message)) return;
-   *   const bytes = await client.media.download(event);
-   *   await client.media.download(event, { to: { path: "/tmp/in.bin" } });
-   * });
+   * ```ts
+   * import { type Client, hasMedia } from "@wadeno/client";
+   * export function example(client: Client) {
+   *   client.on("message", async (event) => {
+   *     if (!hasMedia(event.message)) return;
+   *     const bytes = await client.media.download(event); // in memory
+   *     const { fileLength } = await client.media.download(event, { to: { path: "/tmp/in.bin" } }); // to a file
+   *     console.log(bytes.length === fileLength);
+   *   });
+   * }
    * ```
    */
   download(target: Downloadable, options?: MediaDownloadOptions & { to?: "bytes" }): Promise<Uint8Array>;

@@ -47,10 +47,26 @@ export interface MediaConnCacheOptions {
  * The cached `media_conn` answer of one client.
  *
  * @example
- * ```ts ignore
- * const cache = new MediaConnCache({ fetch: (signal) => ctx.execute(mediaConnSpec(), { signal }) });
+ * ```ts
+ * import { MediaConnCache } from "./media_conn_cache.ts";
+ * let asked = 0;
+ * const cache = new MediaConnCache({
+ *   // A client passes its `media_conn` query here; this one answers locally.
+ *   fetch: () => {
+ *     asked++;
+ *     return Promise.resolve({
+ *       auth: "token",
+ *       ttlSeconds: 300,
+ *       hosts: [{ hostname: "mmg.whatsapp.net", type: "primary" }],
+ *       fetchedAt: Date.now(),
+ *     });
+ *   },
+ * });
  * const conn = await cache.get();
+ * await cache.get(); // still fresh: not asked again
  * cache.invalidate(conn); // after a 401 from a host
+ * await cache.get();
+ * asked; // 2
  * ```
  */
 export class MediaConnCache {

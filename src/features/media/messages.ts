@@ -175,7 +175,7 @@ function compact<T extends object>(object: T): T {
  * @throws {InputError} as {@link checkMediaOptions}.
  * @example
  * ```ts
- * import { mediaMessage } from "./messages.ts";
+ * import { mediaMessage } from "@wadeno/client";
  * const uploaded = {
  *   kind: "image" as const, url: "https://mmg.whatsapp.net/v/t62/1.enc", directPath: "/v/t62/1.enc",
  *   mediaKey: new Uint8Array(32), fileSha256: new Uint8Array(32), fileEncSha256: new Uint8Array(32),
@@ -266,7 +266,7 @@ export function mediaMessage(
  *
  * @example
  * ```ts
- * import { mediaKindOf } from "./messages.ts";
+ * import { mediaKindOf } from "@wadeno/client";
  * mediaKindOf({ audioMessage: { ptt: true } }); // "ptt"
  * mediaKindOf({ conversation: "hi" }); // undefined
  * ```
@@ -283,7 +283,16 @@ export function mediaKindOf(message: Message): MessageMediaKind | undefined {
   return undefined;
 }
 
-/** True when the message holds an image, video, GIF, round video, audio, voice note, document or sticker. */
+/**
+ * True when the message holds an image, video, GIF, round video, audio, voice note, document or sticker.
+ *
+ * @example
+ * ```ts
+ * import { hasMedia } from "@wadeno/client";
+ * hasMedia({ viewOnceMessage: { message: { imageMessage: { mimetype: "image/jpeg" } } } }); // true
+ * hasMedia({ conversation: "hi" }); // false
+ * ```
+ */
 export function hasMedia(message: Message): boolean {
   return mediaKindOf(message) !== undefined;
 }
@@ -349,11 +358,14 @@ export function downloadTarget(target: Downloadable): DownloadTarget {
  *
  * @param own our identity, to tell whether we sent the quoted message
  * @example
- * ```ts ignore
- * client.on("message", async (event) => {
- *   const quoted = quotedMessageOf(event, { pn: client.jid! });
- *   if (quoted && hasMedia(quoted.message)) await client.media.download(quoted);
- * });
+ * ```ts
+ * import { type Client, hasMedia, quotedMessageOf } from "@wadeno/client";
+ * export function example(client: Client) {
+ *   client.on("message", async (event) => {
+ *     const quoted = quotedMessageOf(event, { pn: client.jid!, lid: client.lid });
+ *     if (quoted && hasMedia(quoted.message)) await client.media.download(quoted);
+ *   });
+ * }
  * ```
  */
 export function quotedMessageOf(event: MessageEvent, own?: { pn: Jid; lid?: Jid }): KeyedMessage | undefined {

@@ -4,14 +4,29 @@
  * mimetype/dimension sniffing. The Client's media API is built on these.
  *
  * @example
- * ```ts ignore
- * import { downloadAndDecrypt, prepareUpload, uploadEncrypted } from "./mod.ts";
- * await using encrypted = await prepareUpload(photoBytes, "image");
- * const { url, directPath } = await uploadEncrypted({ hosts, auth, mediaType: "image", encrypted });
+ * ```ts
+ * import { createFetchHttpClient, downloadAndDecrypt, prepareUpload, uploadEncrypted } from "./mod.ts";
+ * import { MediaServer } from "@wadeno/client/testing";
+ *
+ * await using server = await MediaServer.start(); // a local media CDN on 127.0.0.1, with its own CA
+ * using http = createFetchHttpClient({ caCerts: [server.caCert] });
+ * const { auth, hosts } = server.mediaConn();
+ * const hostnames = hosts.map((h) => h.hostname);
+ *
+ * const photo = new Uint8Array(10_000).fill(7);
+ * await using encrypted = await prepareUpload(photo, "image");
+ * const { directPath } = await uploadEncrypted({ hosts: hostnames, auth, mediaType: "image", encrypted, http });
  * const back = await downloadAndDecrypt({
- *   directPath, hosts, mediaType: "image", mediaKey: encrypted.mediaKey,
- *   fileSha256: encrypted.fileSha256, fileEncSha256: encrypted.fileEncSha256, fileLength: encrypted.fileLength,
+ *   directPath,
+ *   hosts: hostnames,
+ *   mediaType: "image",
+ *   mediaKey: encrypted.mediaKey,
+ *   fileSha256: encrypted.fileSha256,
+ *   fileEncSha256: encrypted.fileEncSha256,
+ *   fileLength: encrypted.fileLength,
+ *   http,
  * });
+ * back.length; // 10000
  * ```
  *
  * @module

@@ -159,10 +159,14 @@ async function parseUploadAnswer(response: Response, host: string): Promise<Uplo
  * @throws {MediaError} `auth` (refresh and retry), `http`, `network`, `bad_response` (from the last host),
  *   `no_hosts`, `unsupported_type` (no upload path), `aborted`.
  * @example
- * ```ts ignore
- * import { prepareUpload, uploadEncrypted } from "./mod.ts";
- * await using encrypted = await prepareUpload(bytes, "image");
- * const { url, directPath } = await uploadEncrypted({ hosts, auth, mediaType: "image", encrypted, http });
+ * ```ts
+ * import { type MediaHttpClient, prepareUpload, uploadEncrypted } from "./mod.ts";
+ * // hosts and auth come from `client.media.mediaConn()`.
+ * export async function example(bytes: Uint8Array, hosts: string[], auth: string, http: MediaHttpClient) {
+ *   await using encrypted = await prepareUpload(bytes, "image");
+ *   const { url, directPath } = await uploadEncrypted({ hosts, auth, mediaType: "image", encrypted, http });
+ *   return { url, directPath, mediaKey: encrypted.mediaKey };
+ * }
  * ```
  */
 export async function uploadEncrypted(options: UploadOptions): Promise<UploadResult> {
@@ -380,11 +384,22 @@ export async function downloadAndDecryptStream(
  *
  * @throws {MediaError} as {@link downloadAndDecryptStream}, and the integrity codes.
  * @example
- * ```ts ignore
- * const bytes = await downloadAndDecrypt({
- *   directPath: image.directPath, hosts, mediaType: "image", mediaKey: image.mediaKey,
- *   fileSha256: image.fileSha256, fileEncSha256: image.fileEncSha256, fileLength: Number(image.fileLength),
- * });
+ * ```ts
+ * import type { ImageMessage } from "@wadeno/client/proto";
+ * import { downloadAndDecrypt } from "./mod.ts";
+ * export async function example(image: ImageMessage, hosts: string[]) {
+ *   if (!image.mediaKey) throw new Error("the message carries no media key");
+ *   const bytes = await downloadAndDecrypt({
+ *     directPath: image.directPath,
+ *     hosts,
+ *     mediaType: "image",
+ *     mediaKey: image.mediaKey,
+ *     fileSha256: image.fileSha256,
+ *     fileEncSha256: image.fileEncSha256,
+ *     fileLength: image.fileLength === undefined ? undefined : Number(image.fileLength),
+ *   });
+ *   return bytes;
+ * }
  * ```
  */
 export async function downloadAndDecrypt(options: DecryptDownloadOptions): Promise<Uint8Array> {

@@ -149,11 +149,13 @@ async function spool(
  * @throws {MediaError} `unsupported_type` for a type without keys, `bad_key`, `bad_input` for an unreadable
  *   file, `aborted`. Re-reading a file that changed errors that attempt's stream with `source_changed`.
  * @example
- * ```ts ignore
+ * ```ts
  * import { prepareUpload } from "./upload_source.ts";
- * await using upload = await prepareUpload({ path: "video.mp4" }, "video");
- * upload.fileEncSha256; // for the upload token
+ * await using upload = await prepareUpload(new TextEncoder().encode("a small document"), "document");
+ * upload.fileLength; // 16
+ * upload.fileEncSha256.length; // 32, for the upload token
  * const body = upload.open(); // the blob, encrypted again as it is read
+ * await body.cancel();
  * ```
  */
 export async function prepareUpload(

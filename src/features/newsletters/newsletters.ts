@@ -145,9 +145,12 @@ export class Newsletters {
    * Creates a newsletter owned by this account.
    *
    * @example
-   * ```ts ignore
-   * const nl = await client.newsletters.create({ name: "Release notes", description: "What shipped" });
-   * await client.newsletters.send(nl.jid, { conversation: "v1.0 is out" });
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const nl = await client.newsletters.create({ name: "Release notes", description: "What shipped" });
+   *   await client.newsletters.send(nl.jid, { conversation: "v1.0 is out" });
+   * }
    * ```
    */
   async create(
@@ -182,9 +185,12 @@ export class Newsletters {
    * (`https://whatsapp.com/channel/<code>`).
    *
    * @example
-   * ```ts ignore
-   * const nl = await client.newsletters.metadata("https://whatsapp.com/channel/0029VaAbCdEf");
-   * console.log(nl.name, nl.subscriberCount);
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const nl = await client.newsletters.metadata("https://whatsapp.com/channel/0029VaAbCdEf");
+   *   console.log(nl.name, nl.subscriberCount);
+   * }
    * ```
    */
   async metadata(key: Jid | string, options: { signal?: AbortSignal } = {}): Promise<NewsletterMetadata> {
@@ -217,25 +223,67 @@ export class Newsletters {
     return parseNewsletterMetadata(data);
   }
 
-  /** Follows a newsletter. */
+  /**
+   * Follows a newsletter.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   const nl = await client.newsletters.metadata("https://whatsapp.com/channel/0029VaAbCdEf");
+   *   await client.newsletters.follow(nl.jid);
+   * }
+   * ```
+   */
   async follow(newsletter: Jid | string, options: { signal?: AbortSignal } = {}): Promise<void> {
     const jid = newsletterJid(newsletter);
     await this.#mex("follow", { newsletter_id: jid.toString() }, jid, options.signal);
   }
 
-  /** Stops following a newsletter. */
+  /**
+   * Stops following a newsletter.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   await client.newsletters.unfollow("120363000000000000@newsletter");
+   * }
+   * ```
+   */
   async unfollow(newsletter: Jid | string, options: { signal?: AbortSignal } = {}): Promise<void> {
     const jid = newsletterJid(newsletter);
     await this.#mex("unfollow", { newsletter_id: jid.toString() }, jid, options.signal);
   }
 
-  /** Mutes (or with `muted` false, unmutes) a followed newsletter. */
+  /**
+   * Mutes (or with `muted` false, unmutes) a followed newsletter.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   await client.newsletters.mute("120363000000000000@newsletter");
+   *   await client.newsletters.mute("120363000000000000@newsletter", false); // unmuted again
+   * }
+   * ```
+   */
   async mute(newsletter: Jid | string, muted = true, options: { signal?: AbortSignal } = {}): Promise<void> {
     const jid = newsletterJid(newsletter);
     await this.#mex(muted ? "mute" : "unmute", { newsletter_id: jid.toString() }, jid, options.signal);
   }
 
-  /** The newsletters this account follows or owns. */
+  /**
+   * The newsletters this account follows or owns.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export async function example(client: Client) {
+   *   for (const nl of await client.newsletters.followed()) console.log(nl.name, nl.viewer?.role);
+   * }
+   * ```
+   */
   async followed(options: { signal?: AbortSignal } = {}): Promise<NewsletterMetadata[]> {
     const data = await this.#mex<unknown>("subscribed", {}, undefined, options.signal);
     if (!Array.isArray(data)) return [];
@@ -255,9 +303,12 @@ export class Newsletters {
    * does the same). The result's `serverId` is the post's id in the newsletter.
    *
    * @example
-   * ```ts ignore
-   * const sent = await client.newsletters.send(nl.jid, "Hello, followers");
-   * console.log(sent.serverId);
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, newsletter: Jid) {
+   *   const sent = await client.newsletters.send(newsletter, "Hello, followers");
+   *   console.log(sent.serverId);
+   * }
    * ```
    */
   send(newsletter: Jid | string, message: Message | string, options?: SendOptions): Promise<SendResult> {
@@ -266,7 +317,21 @@ export class Newsletters {
     return this.#ctx.sendMessage(jid, content, options);
   }
 
-  /** Reacts to a post (`serverId` from `info.serverId` or `messages()`); `""` removes our reaction. */
+  /**
+   * Reacts to a post (`serverId` from `info.serverId` or `messages()`); `""` removes our reaction.
+   *
+   * @example
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * export function example(client: Client) {
+   *   client.on("message", async ({ info }) => {
+   *     if (info.source.chat.isNewsletter() && info.serverId !== undefined) {
+   *       await client.newsletters.react(info.source.chat, info.serverId, "👍");
+   *     }
+   *   });
+   * }
+   * ```
+   */
   async react(
     newsletter: Jid | string,
     serverId: number,
@@ -278,7 +343,19 @@ export class Newsletters {
     await this.#acks.send(newsletterReactionNode(jid, id, serverId, emoji), { signal: options.signal });
   }
 
-  /** Recent posts (newest last), up to `count` (default the server's), older than `before` when given. */
+  /**
+   * Recent posts (newest last), up to `count` (default the server's), older than `before` when given.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, newsletter: Jid) {
+   *   for (const post of await client.newsletters.messages(newsletter, { count: 10 })) {
+   *     console.log(post.serverId, post.timestamp, post.views, post.reactions);
+   *   }
+   * }
+   * ```
+   */
   messages(
     newsletter: Jid | string,
     options: { count?: number; before?: number; signal?: AbortSignal } = {},
@@ -287,7 +364,18 @@ export class Newsletters {
     return this.#ctx.execute(spec, { signal: options.signal });
   }
 
-  /** View and reaction counts of recent posts. */
+  /**
+   * View and reaction counts of recent posts.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, newsletter: Jid) {
+   *   const since = new Date(Date.now() - 3_600_000);
+   *   for (const post of await client.newsletters.updates(newsletter, { since })) console.log(post.serverId, post.views);
+   * }
+   * ```
+   */
   updates(
     newsletter: Jid | string,
     options: { count?: number; since?: Date; after?: number; signal?: AbortSignal } = {},
@@ -300,6 +388,18 @@ export class Newsletters {
   /**
    * Asks for live view and reaction counts (`newsletterLiveUpdate` events) for a while; resolves with how
    * long, in milliseconds. Ask again before it runs out to keep them coming.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, newsletter: Jid) {
+   *   client.on("newsletterLiveUpdate", ({ messages }) => {
+   *     for (const post of messages) console.log(post.serverId, post.views, post.reactions);
+   *   });
+   *   const ms = await client.newsletters.subscribeLiveUpdates(newsletter);
+   *   console.log(`counts arrive for ${ms / 1000} s; ask again before then`);
+   * }
+   * ```
    */
   subscribeLiveUpdates(newsletter: Jid | string, options: { signal?: AbortSignal } = {}): Promise<number> {
     return this.#ctx.execute(newsletterLiveUpdatesSpec(newsletterJid(newsletter)), {

@@ -69,7 +69,7 @@ export function generateMessageSecret(): Uint8Array {
  *
  * @example
  * ```ts
- * import { pollOptionHash } from "./crypto.ts";
+ * import { pollOptionHash } from "@wadeno/client";
  * pollOptionHash("Yes").length; // 32
  * ```
  */

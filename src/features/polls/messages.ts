@@ -101,7 +101,18 @@ export function pollCreationMessage(
   return { message, secret, poll: checked };
 }
 
-/** The poll a message creates, whichever version of the field carries it; undefined for other messages. */
+/**
+ * The poll a message creates, whichever version of the field carries it; undefined for other messages.
+ *
+ * @example
+ * ```ts
+ * import { readPollCreation } from "@wadeno/client";
+ * const poll = readPollCreation({
+ *   pollCreationMessageV3: { name: "Lunch?", options: [{ optionName: "Pizza" }, { optionName: "Sushi" }] },
+ * });
+ * poll; // { name: "Lunch?", options: ["Pizza", "Sushi"], selectableCount: 0 }
+ * ```
+ */
 export function readPollCreation(message: Message): PollDefinition | undefined {
   const p = message.pollCreationMessage ?? message.pollCreationMessageV3 ?? message.pollCreationMessageV2 ??
     message.pollCreationMessageV5 ?? message.pollCreationMessageV6;
@@ -207,7 +218,18 @@ export function eventResponseMessage(event: MessageKey, response: EncryptedAddon
   };
 }
 
-/** A poll's results as a channel's server counted them (`pollResultSnapshotMessage`), if the message is one. */
+/**
+ * A poll's results as a channel's server counted them (`pollResultSnapshotMessage`), if the message is one.
+ *
+ * @example
+ * ```ts
+ * import { readPollResultSnapshot } from "@wadeno/client";
+ * const snapshot = readPollResultSnapshot({
+ *   pollResultSnapshotMessage: { name: "Lunch?", pollVotes: [{ optionName: "Pizza", optionVoteCount: 3n }] },
+ * });
+ * snapshot?.options; // [{ name: "Pizza", votes: 3 }]
+ * ```
+ */
 export function readPollResultSnapshot(
   message: Message,
 ): { name: string; options: { name: string; votes: number }[] } | undefined {

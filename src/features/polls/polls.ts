@@ -145,9 +145,15 @@ export class Polls {
    * number. Votes arrive as `pollVote` events; {@linkcode Polls.results} has the tally.
    *
    * @example
-   * ```ts ignore
-   * const sent = await client.polls.create(chat, { name: "Lunch?", options: ["Pizza", "Sushi"], selectableCount: 1 });
-   * client.on("pollVote", ({ voter, selectedOptions, results }) => console.log(voter, selectedOptions, results));
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, chat: Jid) {
+   *   const sent = await client.polls.create(chat, { name: "Lunch?", options: ["Pizza", "Sushi"], selectableCount: 1 });
+   *   client.on("pollVote", ({ voter, selectedOptions, results }) => {
+   *     console.log(voter.toString(), "chose", selectedOptions, "; so far:", results?.options);
+   *   });
+   *   console.log("poll sent as", sent.id);
+   * }
    * ```
    */
   async create(chat: Jid | string, poll: PollInput, options: SendOptions = {}): Promise<SentPoll> {
@@ -172,10 +178,14 @@ export class Polls {
    * or too many for it.
    *
    * @example
-   * ```ts ignore
-   * client.on("message", async ({ info, message }) => {
-   *   if (message.pollCreationMessageV3) await client.polls.vote(info.source.chat, messageKey(info), ["Pizza"]);
-   * });
+   * ```ts
+   * import { type Client, messageKey, readPollCreation } from "@wadeno/client";
+   * export function example(client: Client) {
+   *   client.on("message", async ({ info, message }) => {
+   *     const poll = readPollCreation(message);
+   *     if (poll?.options.includes("Pizza")) await client.polls.vote(info.source.chat, messageKey(info), ["Pizza"]);
+   *   });
+   * }
    * ```
    */
   async vote(
@@ -230,7 +240,20 @@ export class Polls {
     return sent;
   }
 
-  /** A tracked poll's results, or undefined when this client does not know the poll. */
+  /**
+   * A tracked poll's results, or undefined when this client does not know the poll.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, chat: Jid) {
+   *   const sent = await client.polls.create(chat, { name: "Lunch?", options: ["Pizza", "Sushi"] });
+   *   // ... later:
+   *   const results = await client.polls.results(chat, sent.key);
+   *   for (const o of results?.options ?? []) console.log(o.name, o.votes);
+   * }
+   * ```
+   */
   async results(chat: Jid | string, poll: MessageKey): Promise<PollResults | undefined> {
     const to = toJid(chat, "chat");
     checkMessageKey(poll, "poll");
@@ -242,6 +265,15 @@ export class Polls {
    * Starts tracking a poll this client did not see arrive in this run (from history sync or the
    * caller's own records): its votes are then counted and named. Stores its secret when the message has
    * one. Returns false when `message` is not a poll.
+   *
+   * @example
+   * ```ts
+   * import type { Client, Jid, Message, MessageKey } from "@wadeno/client";
+   * // A poll kept from an earlier run (its key and message, with its secret, from the caller's records).
+   * export async function example(client: Client, chat: Jid, key: MessageKey, message: Message) {
+   *   if (await client.polls.track(chat, key, message)) console.log("its votes are counted from now on");
+   * }
+   * ```
    */
   async track(chat: Jid | string, poll: MessageKey, message: Message): Promise<boolean> {
     const to = toJid(chat, "chat");
@@ -259,8 +291,12 @@ export class Polls {
    * Sends an event invitation; answers arrive as `eventResponse` events.
    *
    * @example
-   * ```ts ignore
-   * await client.polls.createEvent(group, { name: "Launch party", start: new Date("2030-05-01T18:00:00Z") });
+   * ```ts
+   * import type { Client, Jid } from "@wadeno/client";
+   * export async function example(client: Client, group: Jid) {
+   *   await client.polls.createEvent(group, { name: "Launch party", start: new Date("2030-05-01T18:00:00Z") });
+   *   client.on("eventResponse", ({ responder, response }) => console.log(responder.toString(), response));
+   * }
    * ```
    */
   async createEvent(chat: Jid | string, event: EventInput, options: SendOptions = {}): Promise<SendResult> {
@@ -275,7 +311,19 @@ export class Polls {
     });
   }
 
-  /** Answers an event invitation (`event` is its key) with `going`, `not_going` or `maybe`. */
+  /**
+   * Answers an event invitation (`event` is its key) with `going`, `not_going` or `maybe`.
+   *
+   * @example
+   * ```ts
+   * import { type Client, messageKey } from "@wadeno/client";
+   * export function example(client: Client) {
+   *   client.on("message", async ({ info, message }) => {
+   *     if (message.eventMessage) await client.polls.respondToEvent(info.source.chat, messageKey(info), "going");
+   *   });
+   * }
+   * ```
+   */
   async respondToEvent(
     chat: Jid | string,
     event: MessageKey,
