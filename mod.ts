@@ -8,12 +8,15 @@
  * `@wadeno/client/signal` (the Signal protocol) and `@wadeno/client/testing` (FakeWhatsApp).
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import { Client, renderQr, SqliteStore } from "@wadeno/client";
- * const client = await Client.create({ store: await SqliteStore.open("bot.db") });
- * client.on("pairingQrCode", ({ code }) => console.log(renderQr(code)));
- * client.on("connected", ({ jid }) => console.log("logged in as", jid.toString()));
- * await client.connect();
+ * // Type-checked, not run: it links to a real phone.
+ * export async function example() {
+ *   const client = await Client.create({ store: await SqliteStore.open("bot.db") });
+ *   client.on("pairingQrCode", ({ code }) => console.log(renderQr(code)));
+ *   client.on("connected", ({ jid }) => console.log("logged in as", jid.toString()));
+ *   await client.connect();
+ * }
  * ```
  *
  * @module

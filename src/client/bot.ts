@@ -253,9 +253,13 @@ export class BotBuilder {
    * What to keep of the history the phone sends after linking (see `HistorySyncOptions`).
    *
    * @example
-   * ```ts ignore
-   * Bot.builder().withHistory({ skip: true }); // a bot that only answers new messages
-   * Bot.builder().withHistory({ days: 7, conversation: (id) => id.endsWith("@g.us") });
+   * ```ts
+   * import { Bot, type Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(bot: Client) {
+   *   Bot.builder().withHistory({ skip: true }); // a bot that only answers new messages
+   *   Bot.builder().withHistory({ days: 7, conversation: (id) => id.endsWith("@g.us") });
+   * }
    * ```
    */
   withHistory(options: HistorySyncOptions): this {

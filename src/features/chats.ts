@@ -123,11 +123,20 @@ export class Chats {
    * days). In a group this changes the group setting (admins only when the group is locked).
    *
    * @example
-   * ```ts ignore
-   * await client.chats.setDisappearingTimer("15551234567@s.whatsapp.net", 86_400);
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client) {
+   *   await client.chats.setDisappearingTimer("15551234567@s.whatsapp.net", 86_400);
+   * }
    * ```
    */
-  async setDisappearingTimer(chat: Jid, seconds: number, options: SendOptions = {}): Promise<void> {
+  async setDisappearingTimer(
+    chatJid: Jid | string,
+    seconds: number,
+    options: SendOptions = {},
+  ): Promise<void> {
+    const chat = toJid(chatJid, "chat").toNonAd();
     if (chat.isGroup()) {
       await this.#ctx.execute(groupDisappearingSpec(chat, seconds), { signal: options.signal });
       return;
@@ -139,8 +148,12 @@ export class Chats {
    * Archives a chat (and unpins it, as WhatsApp does).
    *
    * @example
-   * ```ts ignore
-   * await client.chats.archive("15551234567@s.whatsapp.net");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client) {
+   *   await client.chats.archive("15551234567@s.whatsapp.net");
+   * }
    * ```
    */
   async archive(chat: Jid | string, options: MessageRangeOptions = {}): Promise<void> {
@@ -155,8 +168,12 @@ export class Chats {
    * Unarchives a chat.
    *
    * @example
-   * ```ts ignore
-   * await client.chats.unarchive("15551234567@s.whatsapp.net");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client) {
+   *   await client.chats.unarchive("15551234567@s.whatsapp.net");
+   * }
    * ```
    */
   async unarchive(chat: Jid | string, options: MessageRangeOptions = {}): Promise<void> {
@@ -172,8 +189,12 @@ export class Chats {
    * Pins a chat to the top of the list (WhatsApp allows three).
    *
    * @example
-   * ```ts ignore
-   * await client.chats.pin("15551234567@s.whatsapp.net");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client) {
+   *   await client.chats.pin("15551234567@s.whatsapp.net");
+   * }
    * ```
    */
   async pin(chat: Jid | string, options: ChatActionOptions = {}): Promise<void> {
@@ -184,8 +205,12 @@ export class Chats {
    * Unpins a chat.
    *
    * @example
-   * ```ts ignore
-   * await client.chats.unpin("15551234567@s.whatsapp.net");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client) {
+   *   await client.chats.unpin("15551234567@s.whatsapp.net");
+   * }
    * ```
    */
   async unpin(chat: Jid | string, options: ChatActionOptions = {}): Promise<void> {
@@ -196,9 +221,13 @@ export class Chats {
    * Mutes a chat until `options.until` (a future `Date` or Unix ms), or until unmuted.
    *
    * @example
-   * ```ts ignore
-   * await client.chats.mute(group, { until: Date.now() + 8 * 3_600_000 }); // 8 hours
-   * await client.chats.mute(group); // until unmuted
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client, group: string) {
+   *   await client.chats.mute(group, { until: Date.now() + 8 * 3_600_000 }); // 8 hours
+   *   await client.chats.mute(group); // until unmuted
+   * }
    * ```
    */
   async mute(chat: Jid | string, options: MuteOptions = {}): Promise<void> {
@@ -220,8 +249,12 @@ export class Chats {
    * Unmutes a chat.
    *
    * @example
-   * ```ts ignore
-   * await client.chats.unmute("120363000000000001@g.us");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client) {
+   *   await client.chats.unmute("120363000000000001@g.us");
+   * }
    * ```
    */
   async unmute(chat: Jid | string, options: ChatActionOptions = {}): Promise<void> {
@@ -232,12 +265,16 @@ export class Chats {
    * Stars a message. `participant` is required for a group message someone else sent.
    *
    * @example
-   * ```ts ignore
-   * client.on("message", ({ info }) =>
-   *   client.chats.star(info.source.chat, info.id, {
-   *     fromMe: info.source.isFromMe,
-   *     participant: info.source.isGroup ? info.source.sender : undefined,
-   *   }));
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client) {
+   *   client.on("message", ({ info }) =>
+   *     client.chats.star(info.source.chat, info.id, {
+   *       fromMe: info.source.isFromMe,
+   *       participant: info.source.isGroup ? info.source.sender : undefined,
+   *     }));
+   * }
    * ```
    */
   async star(chat: Jid | string, messageId: string, options: MessageActionOptions): Promise<void> {
@@ -248,8 +285,12 @@ export class Chats {
    * Removes the star from a message (same arguments as {@linkcode Chats.star}).
    *
    * @example
-   * ```ts ignore
-   * await client.chats.unstar(chat, messageId, { fromMe: true });
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client, chat: string, messageId: string) {
+   *   await client.chats.unstar(chat, messageId, { fromMe: true });
+   * }
    * ```
    */
   async unstar(chat: Jid | string, messageId: string, options: MessageActionOptions): Promise<void> {
@@ -261,8 +302,12 @@ export class Chats {
    * `client.markRead`.
    *
    * @example
-   * ```ts ignore
-   * await client.chats.markChatRead("15551234567@s.whatsapp.net");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client) {
+   *   await client.chats.markChatRead("15551234567@s.whatsapp.net");
+   * }
    * ```
    */
   async markChatRead(chat: Jid | string, options: MessageRangeOptions = {}): Promise<void> {
@@ -276,8 +321,12 @@ export class Chats {
    * Marks a chat unread on every device.
    *
    * @example
-   * ```ts ignore
-   * await client.chats.markChatUnread("15551234567@s.whatsapp.net");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client) {
+   *   await client.chats.markChatUnread("15551234567@s.whatsapp.net");
+   * }
    * ```
    */
   async markChatUnread(chat: Jid | string, options: MessageRangeOptions = {}): Promise<void> {
@@ -291,8 +340,12 @@ export class Chats {
    * Deletes a chat on every device (with its media when `deleteMedia`).
    *
    * @example
-   * ```ts ignore
-   * await client.chats.deleteChat("15551234567@s.whatsapp.net", { deleteMedia: true });
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client) {
+   *   await client.chats.deleteChat("15551234567@s.whatsapp.net", { deleteMedia: true });
+   * }
    * ```
    */
   async deleteChat(
@@ -311,8 +364,12 @@ export class Chats {
    * Clears a chat's messages on every device (keeping starred ones unless `deleteStarred`).
    *
    * @example
-   * ```ts ignore
-   * await client.chats.clearChat("120363000000000001@g.us", { deleteMedia: true });
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client) {
+   *   await client.chats.clearChat("120363000000000001@g.us", { deleteMedia: true });
+   * }
    * ```
    */
   async clearChat(
@@ -332,8 +389,13 @@ export class Chats {
    * Deletes one message from our devices only (the others in the chat keep it).
    *
    * @example
-   * ```ts ignore
-   * await client.chats.deleteMessageForMe(chat, sent.id, { fromMe: true });
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client, chat: string) {
+   *   const sent = await client.sendText(chat, "oops, only mine");
+   *   await client.chats.deleteMessageForMe(chat, sent.id, { fromMe: true });
+   * }
    * ```
    */
   async deleteMessageForMe(
@@ -353,8 +415,12 @@ export class Chats {
    * Saves or renames a contact in the account's contacts.
    *
    * @example
-   * ```ts ignore
-   * await client.chats.saveContact("15551234567@s.whatsapp.net", { fullName: "Ada Lovelace", firstName: "Ada" });
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client) {
+   *   await client.chats.saveContact("15551234567@s.whatsapp.net", { fullName: "Ada Lovelace", firstName: "Ada" });
+   * }
    * ```
    */
   async saveContact(
@@ -378,8 +444,12 @@ export class Chats {
    * Deletes a contact from the account's contacts.
    *
    * @example
-   * ```ts ignore
-   * await client.chats.removeContact("15551234567@s.whatsapp.net");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client) {
+   *   await client.chats.removeContact("15551234567@s.whatsapp.net");
+   * }
    * ```
    */
   async removeContact(jid: Jid | string, options: ChatActionOptions = {}): Promise<void> {
@@ -390,9 +460,13 @@ export class Chats {
    * Creates or edits a label (`deleted: true` deletes it); labels are a WhatsApp Business feature.
    *
    * @example
-   * ```ts ignore
-   * await client.chats.editLabel("1", { name: "New customer", color: 2 });
-   * await client.chats.labelChat("1", "15551234567@s.whatsapp.net");
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client) {
+   *   await client.chats.editLabel("1", { name: "New customer", color: 2 });
+   *   await client.chats.labelChat("1", "15551234567@s.whatsapp.net");
+   * }
    * ```
    */
   async editLabel(labelId: string, details: LabelDetails, options: ChatActionOptions = {}): Promise<void> {
@@ -403,8 +477,12 @@ export class Chats {
    * Puts a label on a chat (`labeled` false takes it off).
    *
    * @example
-   * ```ts ignore
-   * await client.chats.labelChat("1", "15551234567@s.whatsapp.net", false); // take label 1 off
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client) {
+   *   await client.chats.labelChat("1", "15551234567@s.whatsapp.net", false); // take label 1 off
+   * }
    * ```
    */
   async labelChat(
@@ -423,8 +501,12 @@ export class Chats {
    * Puts a label on a message (`labeled` false takes it off).
    *
    * @example
-   * ```ts ignore
-   * await client.chats.labelMessage("1", chat, messageId);
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client, chat: string, messageId: string) {
+   *   await client.chats.labelMessage("1", chat, messageId);
+   * }
    * ```
    */
   async labelMessage(
@@ -450,8 +532,12 @@ export class Chats {
    * @throws {InputError} for an action the protocol does not allow (a mute end in the past, a group
    * message without its participant). `AppStateError` `missing_key` before the phone shared a key.
    * @example
-   * ```ts ignore
-   * await client.chats.apply([{ kind: "pin", chat: "15551234567@s.whatsapp.net", pinned: true }]);
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client) {
+   *   await client.chats.apply([{ kind: "pin", chat: "15551234567@s.whatsapp.net", pinned: true }]);
+   * }
    * ```
    */
   async apply(actions: readonly KnownChatAction[], options: ChatActionOptions = {}): Promise<void> {
@@ -475,8 +561,12 @@ export class Chats {
    * snapshots. Resolves with each collection's version, or its error.
    *
    * @example
-   * ```ts ignore
-   * const results = await client.chats.syncAppState({ collections: ["regular_low"] });
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client) {
+   *   const results = await client.chats.syncAppState({ collections: ["regular_low"] });
+   * }
    * ```
    */
   async syncAppState(options: AppStateSyncRequest = {}): Promise<CollectionSyncResult[]> {

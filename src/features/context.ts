@@ -61,7 +61,7 @@ export type MessageObserver = (event: MessageEvent) => void | Promise<void>;
  * What a feature sees of the client. `E` is the feature's own event map: `emit` only accepts its events.
  *
  * @example
- * ```ts ignore
+ * ```ts
  * import type { FeatureContext } from "./context.ts";
  * interface PingEvents { pong: { at: Date } }
  * export class Ping {

@@ -52,12 +52,22 @@ export interface ClientHandshakeResult {
  * when the transport closes or refuses a send; any handshake or certificate code from
  * {@link ClientHandshake}.
  * @example
- * ```ts ignore
- * const reader = new FrameReader();
- * const transport = await webSocketTransport()({ onData: (c) => reader.push(c), onClose: () => reader.end() }, signal);
- * const { socket } = await runClientHandshake({
- *   transport, frames: reader, noiseKey, payload, signal: AbortSignal.timeout(20_000),
- * });
+ * ```ts
+ * import { FrameReader, runClientHandshake } from "./mod.ts";
+ * import type { KeyPair } from "../crypto/mod.ts";
+ * import type { Transport } from "../client/transport.ts";
+ * // Type-checked, not run: it needs a server on the other end of `transport`.
+ * export async function example(transport: Transport, reader: FrameReader, noiseKey: KeyPair, payload: Uint8Array) {
+ *   // (the transport's handlers push into `reader`: onData: (c) => reader.push(c), onClose: () => reader.end())
+ *   const { socket } = await runClientHandshake({
+ *     transport,
+ *     frames: reader,
+ *     noiseKey,
+ *     payload,
+ *     signal: AbortSignal.timeout(20_000),
+ *   });
+ *   return socket;
+ * }
  * ```
  */
 export async function runClientHandshake(options: RunClientHandshakeOptions): Promise<ClientHandshakeResult> {

@@ -172,10 +172,15 @@ const SERVERS = new WeakMap<FakeWhatsApp, AppStateServer>();
  * The app state of a server's accounts (created on first use).
  *
  * @example
- * ```ts ignore
- * const state = appStateServer(wa).collection(phone.account, "regular_low");
- * console.log(state.version, state.live.size);
- * appStateServer(wa).compact(phone.account); // devices behind now catch up from snapshots
+ * ```ts
+ * import { appStateServer, type FakeWhatsApp } from "@wadeno/client/testing";
+ * // Type-checked, not run: it inspects a running server.
+ * export function example(wa: FakeWhatsApp) {
+ *   const phone = wa.phone("15551234567");
+ *   const state = appStateServer(wa).collection(phone.account, "regular_low");
+ *   console.log(state.version, state.live.size);
+ *   appStateServer(wa).compact(phone.account); // devices behind now catch up from snapshots
+ * }
  * ```
  */
 export function appStateServer(wa: FakeWhatsApp): AppStateServer {

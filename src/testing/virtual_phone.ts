@@ -77,10 +77,14 @@ export class VirtualPhone {
    * `FakeWhatsApp.stop()`).
    *
    * @example
-   * ```ts ignore
-   * const phone = wa.phone("15551234567");
-   * const primary = await phone.client();
-   * primary.jid?.toString(); // "15551234567@s.whatsapp.net"
+   * ```ts
+   * import type { FakeWhatsApp } from "@wadeno/client/testing";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(wa: FakeWhatsApp) {
+   *   const phone = wa.phone("15551234567");
+   *   const primary = await phone.client();
+   *   primary.jid?.toString(); // "15551234567@s.whatsapp.net"
+   * }
    * ```
    */
   client(): Promise<Client> {
@@ -147,13 +151,19 @@ export class VirtualPhone {
    * from it.
    *
    * @example
-   * ```ts ignore
-   * phone.setHistory({
-   *   conversations: [{ id: friend.jid.toString(), messages: [{ text: "hi", timestamp: new Date() }] }],
-   *   pushNames: [{ id: friend.jid.toString(), name: "Friend" }],
-   * });
-   * await pairByQr(bot, phone);
-   * const report = await phone.historySent(bot.jid!);
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * import type { VirtualPhone } from "@wadeno/client/testing";
+   * // Type-checked, not run: `bot` is a client that is about to link to `phone` (scan its QR code).
+   * export async function example(phone: VirtualPhone, friend: VirtualPhone, bot: Client) {
+   *   phone.setHistory({
+   *     conversations: [{ id: friend.jid.toString(), messages: [{ text: "hi", timestamp: new Date() }] }],
+   *     pushNames: [{ id: friend.jid.toString(), name: "Friend" }],
+   *   });
+   *   await bot.connect();
+   *   const report = await phone.historySent(bot.jid!);
+   *   console.log(report);
+   * }
    * ```
    */
   setHistory(spec: PhoneHistorySpec, options?: PhoneHistoryOptions): void {

@@ -110,12 +110,16 @@ export function chunkOf(notification: HistorySyncNotification, messageId: string
  * reached as `client.history`. Configure it with `ClientOptions.history` (`BotBuilder.withHistory`).
  *
  * @example
- * ```ts ignore
- * client.on("historySyncProgress", ({ chunk, stage }) =>
- *   console.log(`${chunk.syncType} #${chunk.chunkOrder} ${stage} (${chunk.progress ?? "?"}%)`));
- * client.on("historySync", ({ conversation }) => {
- *   for (const { message } of conversation.messages()) console.log(conversation.id, message?.key?.id);
- * });
+ * ```ts
+ * import type { Client } from "@wadeno/client";
+ * // Type-checked, not run: it needs a live client.
+ * export async function example(client: Client) {
+ *   client.on("historySyncProgress", ({ chunk, stage }) =>
+ *     console.log(`${chunk.syncType} #${chunk.chunkOrder} ${stage} (${chunk.progress ?? "?"}%)`));
+ *   client.on("historySync", ({ conversation }) => {
+ *     for (const { message } of conversation.messages()) console.log(conversation.id, message?.key?.id);
+ *   });
+ * }
  * ```
  */
 export class History {
@@ -153,10 +157,14 @@ export class History {
    *   cannot be sent; {@link HistorySyncError} `timeout` when the phone does not answer in time, or the
    *   answer's own error when it cannot be read.
    * @example
-   * ```ts ignore
-   * const oldest = { id: "3EB0C0FFEE", fromMe: false, timestamp: new Date("2024-05-01T10:00:00Z") };
-   * const answer = await client.history.fetchMessages("15551234567@s.whatsapp.net", { before: oldest });
-   * for (const { message } of answer.conversation?.messages() ?? []) console.log(message?.key?.id);
+   * ```ts
+   * import type { Client } from "@wadeno/client";
+   * // Type-checked, not run: it needs a live client.
+   * export async function example(client: Client) {
+   *   const oldest = { id: "3EB0C0FFEE", fromMe: false, timestamp: new Date("2024-05-01T10:00:00Z") };
+   *   const answer = await client.history.fetchMessages("15551234567@s.whatsapp.net", { before: oldest });
+   *   for (const { message } of answer.conversation?.messages() ?? []) console.log(message?.key?.id);
+   * }
    * ```
    */
   async fetchMessages(chat: Jid | string, options: FetchHistoryOptions): Promise<OnDemandHistory> {
