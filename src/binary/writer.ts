@@ -13,7 +13,7 @@
 
 import { BinaryEncodeError } from "./errors.ts";
 import { Jid } from "./jid.ts";
-import { writeJid, writeJidString } from "./jid_writer.ts";
+import { knownServer, writeJid, writeJidString } from "./jid_writer.ts";
 import type { NodeInput } from "./node.ts";
 import {
   BINARY_20,
@@ -58,19 +58,11 @@ const PACKABLE = new Uint8Array(256);
 for (let c = 0; c < 128; c++) {
   PACKABLE[c] = (NIBBLE_VALUE[c] !== 0xff ? PACK_NIBBLE : 0) | (HEX_VALUE[c] !== 0xff ? PACK_HEX : 0);
 }
-/*
- * What rules a string out as a token without the dictionary lookup (hashing a fresh string costs as
- * much as classifying it): every token is ASCII, none contains '@', none is longer than MAX_TOKEN, and
- * none that could be packed is longer than MAX_PACKABLE_TOKEN. Each fact is computed from the tables, so
- * a dictionary that breaks one only turns the shortcut off.
- */
-const ALL_TOKENS = [...SINGLE_BYTE_TOKENS, ...DOUBLE_BYTE_TOKENS.flat()];
-const MAX_TOKEN = ALL_TOKENS.reduce((max, t) => Math.max(max, t.length), 0);
-const MAX_PACKABLE_TOKEN = ALL_TOKENS.filter((t) => /^[0-9.-]*$|^[0-9A-F]*$/.test(t))
-  .reduce((max, t) => Math.max(max, t.length), 0);
-const TOKENS_HAVE_AT = ALL_TOKENS.some((t) => t.includes("@"));
-// deno-lint-ignore no-control-regex
-const TOKENS_ASCII = ALL_TOKENS.every((t) => /^[\x00-\x7f]*$/.test(t));
+/** The longest token: longer strings skip the dictionary lookup. */
+const MAX_TOKEN = [...SINGLE_BYTE_TOKENS, ...DOUBLE_BYTE_TOKENS.flat()].reduce(
+  (max, t) => Math.max(max, t.length),
+  0,
+);
 
 /** Strings at least this long are copied with TextEncoder rather than charCodeAt. */
 const BULK_COPY_MIN = 64;
@@ -294,18 +286,25 @@ export class Writer {
       this.writeRaw(s);
       return;
     }
+    // Tokens first, as in WhatsApp Web's encoder (tag names, attribute names and most short values are
+    // tokens, and their hash is cached, so the lookup is the cheapest test). No token is longer than
+    // MAX_TOKEN.
+    if (len <= MAX_TOKEN && this.writeToken(s)) return;
+    // The commonest other short string is a JID on a known server: only its user part needs reading. No
+    // packed form allows an '@', so packing does not apply to it.
+    let at = len < BULK_COPY_MIN ? s.indexOf("@") : -1;
+    if (at > 0 && this.writeKnownJid(s, at)) return;
+    at = -1;
     // Copy the characters into a scratch buffer as bytes (so later steps read bytes, not charCodeAt) and
     // find out whether they can be packed. Long strings are copied with TextEncoder: charCodeAt on a
     // concatenated (cons) or sliced string costs ~3-5 ns per character, the bulk copy ~100 ns per call
     // plus little per byte (measured on Deno 2.9).
     const scratch = SCRATCH;
     let packable = PACK_NIBBLE | PACK_HEX;
-    let at = -1;
     if (len >= BULK_COPY_MIN) {
       const written = textEncoder.encodeInto(s, scratch).written;
       if (written !== len) {
-        // Not ASCII, so not a token, not packable and (by our rule) not a JID.
-        if (!TOKENS_ASCII && this.writeToken(s)) return;
+        // Not ASCII, so not packable and (by our rule) not a JID.
         this.writeByteLength(written);
         this.ensure(written);
         this.buf.set(scratch.subarray(0, written), this.pos);
@@ -318,7 +317,6 @@ export class Writer {
       for (let i = 0; i < len; i++) {
         const c = s.charCodeAt(i);
         if (c >= 0x80) {
-          if (!TOKENS_ASCII && this.writeToken(s)) return;
           this.writeRaw(s);
           return;
         }
@@ -326,14 +324,6 @@ export class Writer {
         scratch[i] = c;
         packable &= PACKABLE[c];
       }
-    }
-    // Tokens come first, as in WhatsApp Web's encoder. The dictionary lookup (which hashes the string, as
-    // costly as classifying it when the string is new) is skipped for strings no token can equal.
-    if (
-      len <= MAX_TOKEN && (packable === 0 || len <= MAX_PACKABLE_TOKEN) && (at < 0 || TOKENS_HAVE_AT) &&
-      this.writeToken(s)
-    ) {
-      return;
     }
     if (packable !== 0) {
       this.packBytes(scratch, 0, len, (packable & PACK_NIBBLE) !== 0 ? NIBBLE_8 : HEX_8);
@@ -353,6 +343,31 @@ export class Writer {
     buf[p++] = len;
     for (let i = 0; i < len; i++) buf[p + i] = scratch[i];
     this.pos = p + len;
+  }
+
+  /**
+   * Writes `s` (with its first '@' at `at` > 0) as a JID when it is `user@server` with one '@', a known
+   * server and an ASCII user part; false (nothing written) sends it down the general path. Fills the
+   * scratch bytes of the user part as the general path does, for the packing that follows.
+   */
+  writeKnownJid(s: string, at: number): boolean {
+    const len = s.length;
+    if (at === len - 1 || s.indexOf("@", at + 1) >= 0) return false;
+    const server = knownServer(s, at + 1);
+    if (server === undefined) return false;
+    const scratch = SCRATCH;
+    let colon = -1;
+    let digitsEnd = -1;
+    for (let i = 0; i < at; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return false;
+      scratch[i] = c;
+      if (c < 48 || c > 57) {
+        if (digitsEnd < 0) digitsEnd = i;
+        if (c === 58 && colon < 0) colon = i;
+      }
+    }
+    return writeJidString(this, s, at, colon, digitsEnd < 0 ? at : digitsEnd, server);
   }
 
   /** Writes `s` as its dictionary token and returns true, or returns false when it is not a token. */
