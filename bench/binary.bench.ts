@@ -70,6 +70,10 @@ const corpus: Record<string, Node> = {
       content: Array.from({ length: 10 }, () => ({ tag: "item", attrs: { id: msgId() } })),
     }],
   },
+  "receipt delivery": {
+    tag: "receipt",
+    attrs: { id: msgId(), to: lidUser() + "@lid", participant: lidUser() + ":2@lid", t: ts() },
+  },
   "group message 64 devices": {
     tag: "message",
     attrs: { to: "120363" + digits(12) + "@g.us", type: "text", id: msgId(), phash: "2:" + hexId(8) },
@@ -350,4 +354,6 @@ if (import.meta.main) {
       `unmarshal ${geomean(unmarshalRatios).toFixed(2)}x (target >= 3x)`,
   );
   console.log(`64 KiB marshal / copy: ${(big / copy).toFixed(2)}x (target <= 3x); sink ${sink & 1}`);
+  const small = cases.filter((c) => c.ours.length < 300).map((c) => c.name);
+  console.log(`stanzas under 300 bytes: ${small.join(", ")}`);
 }

@@ -47,12 +47,20 @@ const MAX_NIBBLE_TOKEN = [...SINGLE_BYTE_TOKENS, ...DOUBLE_BYTE_TOKENS.flat()]
  * - `user[:device]@msgr` -> FB_JID; `integrator-user[:device]@interop` -> INTEROP_JID;
  * - any other `user@server` -> JID_PAIR.
  * The caller has ruled out a second '@' and an empty server. `at` and `colon` are the first '@' and
- * the first ':' before it (or -1); `digitsEnd` is where the leading run of digits ends. A device
+ * the first ':' before it (or -1); `digitsEnd` is where the leading run of digits ends; `known` is the
+ * server as a known name's constant, when it is one. A device
  * that does not fit (non-numeric, leading zeros, out of range) stays in the user of a JID_PAIR,
  * which decodes back to the same string.
  */
-export function writeJidString(w: Writer, s: string, at: number, colon: number, digitsEnd: number): boolean {
-  const server = knownServer(s, at + 1) ?? s.slice(at + 1);
+export function writeJidString(
+  w: Writer,
+  s: string,
+  at: number,
+  colon: number,
+  digitsEnd: number,
+  known: string | undefined = knownServer(s, at + 1),
+): boolean {
+  const server = known ?? s.slice(at + 1);
   if (at === 0) {
     writeJidPair(w, s, 0, 0, server, false);
     return true;
@@ -141,7 +149,8 @@ function writeJidPair(
   w.buf[w.pos++] = JID_PAIR;
   if (start === end) w.buf[w.pos++] = LIST_EMPTY;
   else writePart(w, user, start, end, digits);
-  w.writeString(server);
+  // Known servers are dictionary tokens; trying the token first gives the bytes writeString would.
+  if (!w.writeToken(server)) w.writeString(server);
 }
 
 function writeAdJid(
@@ -230,7 +239,7 @@ const SERVERS_BY_LENGTH: string[][] = [];
 for (const name of KNOWN_SERVERS) (SERVERS_BY_LENGTH[name.length] ??= []).push(name);
 
 /** The known server name that `s` ends with from `start`, as the interned constant, or undefined. */
-function knownServer(s: string, start: number): string | undefined {
+export function knownServer(s: string, start: number): string | undefined {
   const names = SERVERS_BY_LENGTH[s.length - start];
   if (names === undefined) return undefined;
   for (let i = 0; i < names.length; i++) if (s.startsWith(names[i], start)) return names[i];

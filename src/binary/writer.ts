@@ -13,19 +13,21 @@
 
 import { BinaryEncodeError } from "./errors.ts";
 import { Jid } from "./jid.ts";
-import { writeJid, writeJidString } from "./jid_writer.ts";
+import { knownServer, writeJid, writeJidString } from "./jid_writer.ts";
 import type { NodeInput } from "./node.ts";
 import {
   BINARY_20,
   BINARY_32,
   BINARY_8,
   DICTIONARY_0,
+  DOUBLE_BYTE_TOKENS,
   HEX_8,
   LIST_16,
   LIST_8,
   LIST_EMPTY,
   NIBBLE_8,
   PACKED_MAX,
+  SINGLE_BYTE_TOKENS,
   tokenCode,
 } from "./tokens.ts";
 
@@ -56,6 +58,12 @@ const PACKABLE = new Uint8Array(256);
 for (let c = 0; c < 128; c++) {
   PACKABLE[c] = (NIBBLE_VALUE[c] !== 0xff ? PACK_NIBBLE : 0) | (HEX_VALUE[c] !== 0xff ? PACK_HEX : 0);
 }
+/** The longest token: longer strings skip the dictionary lookup. */
+const MAX_TOKEN = [...SINGLE_BYTE_TOKENS, ...DOUBLE_BYTE_TOKENS.flat()].reduce(
+  (max, t) => Math.max(max, t.length),
+  0,
+);
+
 /** Strings at least this long are copied with TextEncoder rather than charCodeAt. */
 const BULK_COPY_MIN = 64;
 /** Bytes of the string being classified (UTF-8 of up to PACKED_MAX UTF-16 units fits in 3x). */
@@ -153,6 +161,28 @@ export class Writer {
     }
   }
 
+  /**
+   * Writes the header of a list of `size` entries into the two bytes reserved at `header` (relative to
+   * `start`), moving what follows by a byte when the size needs LIST_16. A node has at least one entry
+   * (its tag), so LIST_EMPTY never applies.
+   */
+  patchListStart(header: number, size: number): void {
+    let at = this.start + header;
+    if (size < 256) {
+      this.buf[at] = LIST_8;
+      this.buf[at + 1] = size;
+      return;
+    }
+    if (size > 0xffff) this.fail(`list of ${size} entries exceeds the 65535 the format allows`);
+    this.ensure(1);
+    at = this.start + header;
+    this.buf.copyWithin(at + 3, at + 2, this.pos);
+    this.pos++;
+    this.buf[at] = LIST_16;
+    this.buf[at + 1] = size >> 8;
+    this.buf[at + 2] = size & 0xff;
+  }
+
   writeNode(node: NodeInput, depth: number): void {
     this.depth = depth - 1; // errors before the tag is known point at the parent
     if (node === null || typeof node !== "object") this.fail(`expected a node object, got ${describe(node)}`);
@@ -165,24 +195,26 @@ export class Writer {
     this.depth = depth;
     const attrs = node.attrs;
     const content = node.content;
+    // The list header needs the attribute count; rather than a counting pass over the attributes, two
+    // bytes (LIST_8 and its size) are reserved and filled in afterwards. Relative to `start`, because
+    // the output may move to a larger buffer while the attributes are written.
+    this.ensure(2);
+    const header = this.pos - this.start;
+    this.pos += 2;
+    this.writeString(tag);
     let count = 0;
     if (attrs !== undefined && attrs !== null) {
       for (const key in attrs) {
-        if (attrs[key] !== undefined) count++;
-      }
-    }
-    this.writeListStart(2 * count + 1 + (content === undefined ? 0 : 1));
-    this.writeString(tag);
-    if (count !== 0) {
-      for (const key in attrs) {
-        const value = attrs![key];
+        const value = attrs[key];
         if (value === undefined) continue;
+        count++;
         this.writeString(key);
         if (typeof value === "string") this.writeString(value);
         else if (value instanceof Jid) writeJid(this, value);
         else this.fail(`attribute "${key}" must be a string, a Jid or undefined, got ${describe(value)}`);
       }
     }
+    this.patchListStart(header, 2 * count + 1 + (content === undefined ? 0 : 1));
     if (content !== undefined) {
       if (typeof content === "string") {
         this.writeString(content);
@@ -254,17 +286,15 @@ export class Writer {
       this.writeRaw(s);
       return;
     }
-    const code = tokenCode(s);
-    if (code !== undefined) {
-      this.ensure(2);
-      if (code < 256) {
-        this.buf[this.pos++] = code;
-      } else {
-        this.buf[this.pos++] = DICTIONARY_0 + ((code - 256) >> 8);
-        this.buf[this.pos++] = code & 0xff;
-      }
-      return;
-    }
+    // Tokens first, as in WhatsApp Web's encoder (tag names, attribute names and most short values are
+    // tokens, and their hash is cached, so the lookup is the cheapest test). No token is longer than
+    // MAX_TOKEN.
+    if (len <= MAX_TOKEN && this.writeToken(s)) return;
+    // The commonest other short string is a JID on a known server: only its user part needs reading. No
+    // packed form allows an '@', so packing does not apply to it.
+    let at = len < BULK_COPY_MIN ? s.indexOf("@") : -1;
+    if (at > 0 && this.writeKnownJid(s, at)) return;
+    at = -1;
     // Copy the characters into a scratch buffer as bytes (so later steps read bytes, not charCodeAt) and
     // find out whether they can be packed. Long strings are copied with TextEncoder: charCodeAt on a
     // concatenated (cons) or sliced string costs ~3-5 ns per character, the bulk copy ~100 ns per call
@@ -282,6 +312,7 @@ export class Writer {
         return;
       }
       for (let i = 0; i < len && packable !== 0; i++) packable &= PACKABLE[scratch[i]];
+      at = s.indexOf("@");
     } else {
       for (let i = 0; i < len; i++) {
         const c = s.charCodeAt(i);
@@ -289,6 +320,7 @@ export class Writer {
           this.writeRaw(s);
           return;
         }
+        if (c === 64 && at < 0) at = i;
         scratch[i] = c;
         packable &= PACKABLE[c];
       }
@@ -297,7 +329,6 @@ export class Writer {
       this.packBytes(scratch, 0, len, (packable & PACK_NIBBLE) !== 0 ? NIBBLE_8 : HEX_8);
       return;
     }
-    const at = s.indexOf("@");
     if (at >= 0 && at !== len - 1 && s.indexOf("@", at + 1) < 0) {
       let colon = s.indexOf(":");
       if (colon > at) colon = -1;
@@ -312,6 +343,45 @@ export class Writer {
     buf[p++] = len;
     for (let i = 0; i < len; i++) buf[p + i] = scratch[i];
     this.pos = p + len;
+  }
+
+  /**
+   * Writes `s` (with its first '@' at `at` > 0) as a JID when it is `user@server` with one '@', a known
+   * server and an ASCII user part; false (nothing written) sends it down the general path. Fills the
+   * scratch bytes of the user part as the general path does, for the packing that follows.
+   */
+  writeKnownJid(s: string, at: number): boolean {
+    const len = s.length;
+    if (at === len - 1 || s.indexOf("@", at + 1) >= 0) return false;
+    const server = knownServer(s, at + 1);
+    if (server === undefined) return false;
+    const scratch = SCRATCH;
+    let colon = -1;
+    let digitsEnd = -1;
+    for (let i = 0; i < at; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) return false;
+      scratch[i] = c;
+      if (c < 48 || c > 57) {
+        if (digitsEnd < 0) digitsEnd = i;
+        if (c === 58 && colon < 0) colon = i;
+      }
+    }
+    return writeJidString(this, s, at, colon, digitsEnd < 0 ? at : digitsEnd, server);
+  }
+
+  /** Writes `s` as its dictionary token and returns true, or returns false when it is not a token. */
+  writeToken(s: string): boolean {
+    const code = tokenCode(s);
+    if (code === undefined) return false;
+    this.ensure(2);
+    if (code < 256) {
+      this.buf[this.pos++] = code;
+    } else {
+      this.buf[this.pos++] = DICTIONARY_0 + ((code - 256) >> 8);
+      this.buf[this.pos++] = code & 0xff;
+    }
+    return true;
   }
 
   /** Packs the ASCII bytes `bytes[start, end)` (at most PACKED_MAX, all valid for `type`). */

@@ -84,11 +84,15 @@ export class IqTracker {
     };
     const timeoutMs = query.timeoutMs ?? DEFAULT_IQ_TIMEOUT_MS;
     const { promise, resolve, reject } = Promise.withResolvers<Node>();
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = query.signal ? AbortSignal.any([timeout, query.signal]) : timeout;
+    // A timer cleared on the answer, not AbortSignal.timeout: that signal and its timer would outlive the
+    // answer by the whole timeout (60 s), one per IQ of the last minute.
+    let timedOut = false;
+    const signal = query.signal;
     const onAbort = () => {
       if (!this.#pending.delete(id)) return;
-      if (timeout.aborted) {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      if (timedOut) {
         reject(
           new IqError(
             "timeout",
@@ -100,8 +104,13 @@ export class IqTracker {
         reject(new IqError("aborted", details, undefined, { cause: query.signal?.reason }));
       }
     };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      onAbort();
+    }, timeoutMs);
     const settle = (fn: () => void) => {
-      signal.removeEventListener("abort", onAbort);
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       fn();
     };
     this.#pending.set(id, {
@@ -109,11 +118,11 @@ export class IqTracker {
       resolve: (n) => settle(() => resolve(n)),
       reject: (e) => settle(() => reject(e)),
     });
-    if (signal.aborted) {
+    if (signal?.aborted) {
       onAbort();
       return promise;
     }
-    signal.addEventListener("abort", onAbort, { once: true });
+    signal?.addEventListener("abort", onAbort, { once: true });
     try {
       send(node);
     } catch (e) {

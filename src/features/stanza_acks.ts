@@ -46,20 +46,26 @@ export class AckWaiter {
     const pending = Promise.withResolvers<Node>();
     this.#pending.set(id, pending);
     const timeoutMs = options.timeoutMs ?? ACK_TIMEOUT_MS;
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+    // A timer cleared once the ack came, not AbortSignal.timeout: that signal and its timer would outlive
+    // the ack by the whole timeout, one per stanza sent in that time.
+    let timedOut = false;
+    const signal = options.signal;
     const onAbort = () => {
       if (this.#pending.get(id) !== pending) return;
       this.#pending.delete(id);
       pending.reject(
-        timeout.aborted
+        timedOut
           ? new SendError("ack_timeout", `no ack for <${node.tag} id=${id}> within ${timeoutMs} ms`)
           : new SendError("aborted", `waiting for the ack of <${node.tag} id=${id}> was cancelled`, 0, {
             cause: options.signal?.reason,
           }),
       );
     };
-    signal.addEventListener("abort", onAbort, { once: true });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      onAbort();
+    }, timeoutMs);
+    signal?.addEventListener("abort", onAbort, { once: true });
     try {
       try {
         await this.#ctx.sendNode(node);
@@ -77,7 +83,8 @@ export class AckWaiter {
       }
       return ack;
     } finally {
-      signal.removeEventListener("abort", onAbort);
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
     }
   }
 }

@@ -155,6 +155,21 @@ Deno.test("corpus: identical bytes, and each side decodes the other's output the
   for (const node of CORPUS) crossCheck(node);
 });
 
+Deno.test("more than 127 attributes: the list header grows to LIST_16, bytes as Baileys writes them", () => {
+  // 2 x 127 + 1 (+ content) entries is the most a LIST_8 header holds; the encoder reserves two header
+  // bytes and moves the node by one when the count needs three.
+  for (const n of [126, 127, 128, 300]) {
+    const attrs = Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, `value ${i}`]));
+    crossCheck({ tag: "many", attrs });
+    crossCheck({ tag: "many", attrs, content: [{ tag: "child", attrs: { id: "1" } }] });
+    crossCheck({
+      tag: "many",
+      attrs: { ...attrs, jid: "15551234567@s.whatsapp.net" },
+      content: bytes(20_000, n),
+    });
+  }
+});
+
 const TOKENS = [...SINGLE_BYTE_TOKENS.slice(1), ...DOUBLE_BYTE_TOKENS.flat()];
 const safeText = fc.string({ unit: fc.constantFrom(..."abcxyzABC019 -._/é€😀"), maxLength: 40 })
   .filter((s) => !(s in Object.prototype) && !s.includes("@") && !s.includes(":"));

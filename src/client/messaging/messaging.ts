@@ -215,12 +215,13 @@ export class Messaging {
     let waiters = this.#acks.get(id);
     if (!waiters) this.#acks.set(id, waiters = []);
     waiters.push(pending);
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const all = signal ? AbortSignal.any([timeout, signal]) : timeout;
+    // A timer cleared once the ack came, not AbortSignal.timeout: that signal and its timer would live for
+    // the whole timeout after the ack, so a busy sender held one per message of the last minute.
+    let timedOut = false;
     const onAbort = () => {
       if (!this.#forget(id, pending)) return;
       pending.reject(
-        timeout.aborted
+        timedOut
           ? new SendError(
             "ack_timeout",
             `the server did not acknowledge message ${id} within ${timeoutMs} ms`,
@@ -230,8 +231,15 @@ export class Messaging {
           }),
       );
     };
-    all.addEventListener("abort", onAbort, { once: true });
-    return pending.promise.finally(() => all.removeEventListener("abort", onAbort));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      onAbort();
+    }, timeoutMs);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    return pending.promise.finally(() => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    });
   }
 
   /** Removes one waiter; false when it was already settled. */

@@ -1,0 +1,52 @@
+/**
+ * Child process for bench/footprint/many_clients.ts: logs in `count` clients, one SQLite store each, in
+ * this one process, and samples memory after the first and after the last is connected and idle.
+ * Writes JSON lines: `{"qr": ..., "index": i}` when client i needs a scan, then `{"one": sample}` and
+ * `{"all": sample}`.
+ *
+ * Args: library (`wadeno` | `baileys`), state folder, server URL, root key (hex), count.
+ */
+
+import { settleAndMeasure } from "./measure.ts";
+
+const [library, dir, url, rootHex, countText] = Deno.args;
+const count = Number(countText);
+const encoder = new TextEncoder();
+const emit = (value: unknown): void =>
+  void Deno.stdout.writeSync(encoder.encode(JSON.stringify(value) + "\n"));
+const held: unknown[] = [];
+
+if (library === "wadeno") {
+  const { Client, SqliteStore } = await import("../../mod.ts");
+  const { silentLogger } = await import("../../src/logger.ts");
+  for (let i = 0; i < count; i++) {
+    const store = await SqliteStore.open(`${dir}/client-${i}.db`);
+    const client = await Client.create({
+      store,
+      url,
+      trustedRoot: Uint8Array.fromHex(rootHex),
+      logger: silentLogger,
+    });
+    client.on("pairingQrCode", ({ code }) => emit({ qr: code, index: i }));
+    await client.connect({ signal: AbortSignal.timeout(60_000) });
+    await client.waitUntilIdle();
+    held.push(client);
+    if (i === 0) emit({ one: await settleAndMeasure(1_000) });
+  }
+} else {
+  const peer = await import("./baileys_peer.ts");
+  peer.muteConsole();
+  peer.trustRoot(Uint8Array.fromHex(rootHex));
+  for (let i = 0; i < count; i++) {
+    const sock = await peer.connectBaileys({
+      url,
+      authDir: `${dir}/baileys-${i}`,
+      onQr: (qr) => emit({ qr, index: i }),
+      signal: AbortSignal.timeout(60_000),
+    });
+    held.push(sock);
+    if (i === 0) emit({ one: await settleAndMeasure(2_000) });
+  }
+}
+emit({ all: await settleAndMeasure(2_000), held: held.length });
+Deno.exit(0);
