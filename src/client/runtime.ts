@@ -11,7 +11,6 @@ import type { FeatureContext } from "../features/context.ts";
 import { ConnectionError, IqError } from "../features/errors.ts";
 import type { IqSpec } from "../features/iq.ts";
 import type { Logger } from "../logger.ts";
-import { NoiseError } from "../noise/mod.ts";
 import { type Backend, createDevice, type Device, isPaired } from "../store/mod.ts";
 import { abortableSleep as sleep } from "./backoff.ts";
 import { Connection } from "./connection.ts";
@@ -26,12 +25,10 @@ import type { DirectSendHooks } from "./messaging/send.ts";
 import { isServerAddress, type PairCodeOptions, Pairing } from "./pairing.ts";
 import { buildClientPayload, buildDeviceProps, type DevicePropsOptions, type WaVersion } from "./payload.ts";
 import { ensureSignedPreKeyStored, MIN_PREKEY_COUNT, uploadPreKeys } from "./prekeys.ts";
+import { OpenFailures } from "./open_failures.ts";
 import { StanzaRouter } from "./router.ts";
-import { TransportError, type TransportFactory } from "./transport.ts";
+import type { TransportFactory } from "./transport.ts";
 import type { GroupInfo } from "../features/groups/parse.ts";
-
-/** Connection attempts in a row that a proxy refused or that could not reach it, before giving up. */
-export const MAX_PROXY_FAILURES = 10;
 
 /** How long `disconnect()` waits for messages already received to finish processing. */
 export const DISCONNECT_DRAIN_MS = 2_000;
@@ -72,8 +69,7 @@ export class ClientRuntime {
   #loopAbort: AbortController | undefined;
   #loggedIn = false;
   #reconnectErrors = 0;
-  #handshakeFailures = 0;
-  #proxyFailures = 0;
+  readonly #openFailures: OpenFailures;
   #lastError: Error | undefined;
   #serverTimeOffsetMs = 0;
   readonly #stopListeners = new Set<() => void>();
@@ -86,6 +82,7 @@ export class ClientRuntime {
     this.timings = options.timings;
     this.device = device;
     this.events.onListenerError = (error, event) => this.#reportError(error, `a "${String(event)}" listener`);
+    this.#openFailures = new OpenFailures(this.timings.maxHandshakeFailures);
     this.router = new StanzaRouter({
       log: this.log.child("Client/Recv"),
       iq: this.iq,
@@ -468,8 +465,7 @@ export class ClientRuntime {
       let outcome: ConnectionOutcome;
       try {
         outcome = await this.#runConnection(signal);
-        this.#handshakeFailures = 0;
-        this.#proxyFailures = 0;
+        this.#openFailures.reset();
       } catch (e) {
         outcome = this.#classifyOpenError(e, signal);
       }
@@ -507,81 +503,9 @@ export class ClientRuntime {
   }
 
   #classifyOpenError(e: unknown, signal: AbortSignal): ConnectionOutcome {
-    const reason = `connect failed: ${(e as Error)?.message ?? String(e)}`;
-    this.log.child("Client/Conn").warn(reason);
-    if (signal.aborted) return { action: "stop", reason };
-    // A missing Deno permission does not appear by waiting: stop at once, naming what to grant.
-    const denied = findCause(
-      e,
-      (c) => c instanceof Deno.errors.NotCapable || c instanceof Deno.errors.PermissionDenied,
-    );
-    if (denied) {
-      return {
-        action: "stop",
-        reason,
-        error: new ConnectionError(
-          "permission_denied",
-          `missing a Deno permission: ${(e as Error).message}`,
-          undefined,
-          {
-            cause: e,
-          },
-        ),
-      };
-    }
-    // A proxy URL, credentials or TLS setup that is wrong does not get better by waiting either.
-    if (e instanceof TransportError && !e.retryable) {
-      return {
-        action: "stop",
-        reason,
-        error: new ConnectionError("transport", e.message, undefined, { cause: e }),
-      };
-    }
-    if (e instanceof TransportError && (e.code === "proxy_unreachable" || e.code === "proxy_refused")) {
-      if (++this.#proxyFailures >= MAX_PROXY_FAILURES) {
-        return {
-          action: "stop",
-          reason,
-          error: new ConnectionError(
-            "transport",
-            `${e.message} (${this.#proxyFailures} attempts in a row)`,
-            undefined,
-            { cause: e },
-          ),
-        };
-      }
-    }
-    // A certificate chain that does not verify is not retried: nothing about it gets better by waiting.
-    if (e instanceof NoiseError && e.code.startsWith("cert_")) {
-      return {
-        action: "stop",
-        reason,
-        error: new ConnectionError(
-          "certificate",
-          `the server's certificate does not verify: ${e.message}`,
-          undefined,
-          {
-            cause: e,
-          },
-        ),
-      };
-    }
-    // A handshake that keeps failing for a reason other than the network is a misconfiguration.
-    if (e instanceof NoiseError && e.code !== "closed" && e.code !== "handshake_aborted") {
-      if (++this.#handshakeFailures >= this.timings.maxHandshakeFailures) {
-        return {
-          action: "stop",
-          reason,
-          error: new ConnectionError(
-            "handshake_failed",
-            `the Noise handshake failed ${this.#handshakeFailures} times in a row: ${e.message}`,
-            undefined,
-            { cause: e },
-          ),
-        };
-      }
-    }
-    return { action: "backoff", reason };
+    const outcome = this.#openFailures.classify(e, signal.aborted);
+    this.log.child("Client/Conn").warn(outcome.reason);
+    return outcome;
   }
 
   async #runConnection(signal: AbortSignal): Promise<ConnectionOutcome> {
@@ -660,12 +584,4 @@ export class ClientRuntime {
     await this.store.flush();
     await ensureSignedPreKeyStored(this.core);
   }
-}
-
-/** The first error in `e`'s cause chain (itself included) that `test` accepts. */
-function findCause(e: unknown, test: (cause: unknown) => boolean): unknown {
-  for (let c = e, depth = 0; c !== undefined && depth < 8; c = (c as { cause?: unknown })?.cause, depth++) {
-    if (test(c)) return c;
-  }
-  return undefined;
 }
