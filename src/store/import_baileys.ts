@@ -7,9 +7,10 @@
  * `:` written `-`; values are JSON whose bytes are `{ "type": "Buffer", "data": "<base64>" }`):
  * - `creds.json`: `noiseKey`, `signedIdentityKey`, `signedPreKey` (`keyPair`, `signature`, `keyId`),
  *   `registrationId`, `advSecretKey` (base64), `me` (`id`, `lid`, `name`), `account` (the decoded
- *   `ADVSignedDeviceIdentity`), `platform`, `nextPreKeyId`, `routingInfo`, `lastPropHash`;
- *   key pairs are `{ private, public }` with 32-byte public keys.
- * - `pre-key-<id>.json`: `{ private, public }`.
+ *   `ADVSignedDeviceIdentity`; a paired Baileys writes its bytes as base64 text, protobufjs' toJSON),
+ *   `platform`, `nextPreKeyId`, `routingInfo`, `lastPropHash`; key pairs are `{ private, public }` with
+ *   32-byte public keys.
+ * - `pre-key-<id>.json`: `{ private, public }` (a paired Baileys holds its whole first upload, 812 keys).
  * - `session-<user>[_<domain>].<device>.json`: a libsignal-node `SessionRecord.serialize()` object,
  *   converted by the signal layer's {@linkcode sessionRecordFromLibsignalNode}.
  * - `identity-key-<address>.json`: the contact's identity key (33 bytes, 0x05-prefixed).
@@ -18,10 +19,15 @@
  * - `app-state-sync-key-<keyId base64>.json`: `AppStateSyncKeyData` (`keyData`, `fingerprint`, `timestamp`).
  * - `app-state-sync-version-<collection>.json`: `{ version, hash, indexValueMap }`.
  * - `lid-mapping-<pn user>.json`: the LID user (the `_reverse` files are the same pairs backwards).
- * - `tctoken-<jid>.json`: `{ token, timestamp, senderTimestamp }`.
+ * - `tctoken-<jid>.json`: `{ token, timestamp, senderTimestamp }`; `tctoken-__index.json` is Baileys'
+ *   list of those JIDs, not a token.
  *
  * Baileys' Signal address `user[_domain].device` (domain 0 = `s.whatsapp.net`, 1 = `lid`, 128 = `hosted`,
  * 129 = `hosted.lid`; Baileys `src/Signal/libsignal.ts`) becomes wadeno's `user[:device]@server.0`.
+ * Baileys 7 keeps a contact's sessions under its LID but its sender keys under whatever address the group
+ * message named (the phone number in a phone-number group); wadeno looks for both under the LID once the
+ * mapping is known, so a phone-number session, identity or sender key whose number the folder maps is
+ * stored under the LID (and left out when the folder holds the LID one too).
  * Files Baileys keeps that wadeno does not (`sender-key-memory`, `device-list`) are counted as skipped.
  *
  * @module
@@ -98,6 +104,19 @@ function bytes(value: unknown, file: string, what: string, length?: number): Uin
   return value;
 }
 
+function base64(text: string, file: string, what: string): Uint8Array {
+  try {
+    return Uint8Array.fromBase64(text);
+  } catch (e) {
+    throw bad(file, `${what}: expected base64 text, got ${JSON.stringify(text.slice(0, 20))}`, e);
+  }
+}
+
+/** Bytes, or the base64 text protobufjs' toJSON writes for them. */
+function bytesOrBase64(value: unknown, file: string, what: string, length?: number): Uint8Array {
+  return bytes(typeof value === "string" ? base64(value, file, what) : value, file, what, length);
+}
+
 /** A 32-byte public key, dropping the 0x05 type byte libsignal adds. */
 function publicKey(value: unknown, file: string, what: string): Uint8Array {
   const b = bytes(value, file, what);
@@ -149,7 +168,7 @@ function deviceFromCreds(creds: Record<string, unknown>): Device {
   };
   device.registrationId = int(creds.registrationId, f, "registrationId");
   if (typeof creds.advSecretKey !== "string") throw bad(f, "advSecretKey: expected base64 text");
-  device.advSecretKey = Uint8Array.fromBase64(creds.advSecretKey);
+  device.advSecretKey = base64(creds.advSecretKey, f, "advSecretKey");
   const me = creds.me as { id?: unknown; lid?: unknown; name?: unknown } | undefined;
   try {
     if (typeof me?.id === "string") device.pn = Jid.parse(me.id);
@@ -160,11 +179,12 @@ function deviceFromCreds(creds: Record<string, unknown>): Device {
   if (typeof me?.name === "string") device.pushName = me.name;
   const account = creds.account as Record<string, unknown> | undefined;
   if (account) {
+    // A paired Baileys keeps the decoded protobufjs message, whose toJSON writes bytes as base64 text.
     device.account = {
-      details: bytes(account.details, f, "account.details"),
-      accountSignatureKey: bytes(account.accountSignatureKey, f, "account.accountSignatureKey"),
-      accountSignature: bytes(account.accountSignature, f, "account.accountSignature"),
-      deviceSignature: bytes(account.deviceSignature, f, "account.deviceSignature"),
+      details: bytesOrBase64(account.details, f, "account.details"),
+      accountSignatureKey: bytesOrBase64(account.accountSignatureKey, f, "account.accountSignatureKey"),
+      accountSignature: bytesOrBase64(account.accountSignature, f, "account.accountSignature", 64),
+      deviceSignature: bytesOrBase64(account.deviceSignature, f, "account.deviceSignature", 64),
     };
   }
   if (typeof creds.platform === "string") device.platform = creds.platform;
@@ -233,6 +253,51 @@ function classify(name: string): { kind: string; id: string } | undefined {
   return undefined;
 }
 
+/** Baileys' index of the contacts it holds tokens for (`TC_TOKEN_INDEX_KEY`), not a token. */
+function isTcTokenIndex(file: { kind: string; name: string }): boolean {
+  return file.kind === "tctoken" && file.name === "tctoken-__index.json";
+}
+
+/** A phone-number Signal address moved to the contact's LID when the mapping is known. */
+function preferLid(
+  address: string,
+  lidByPn: ReadonlyMap<string, string>,
+): { address: string; moved: boolean } {
+  const m = /^([^:@]+)(:\d+)?@c\.us\.0$/.exec(address);
+  const lid = m && lidByPn.get(m[1]);
+  return lid ? { address: `${lid}${m[2] ?? ""}@lid.0`, moved: true } : { address, moved: false };
+}
+
+/**
+ * The wadeno address (or sender-key name) each session, identity and sender-key file goes to: under the
+ * LID when the folder maps the phone number to one, as wadeno keeps them (it finds a LID-addressed sender
+ * key only under the LID). `null`: a phone-number file whose LID twin is in the folder too (the newer one,
+ * Baileys migrated it), left out.
+ */
+function planAddresses(
+  files: ReadonlyArray<{ name: string; kind: string; id: string }>,
+  lidByPn: ReadonlyMap<string, string>,
+): Map<string, string | null> {
+  const planned: Array<{ name: string; key: string; target: string; moved: boolean }> = [];
+  for (const { name, kind, id } of files) {
+    if (kind === "session" || kind === "identity-key") {
+      const address = baileysAddressToSignal(id);
+      if (address === undefined) throw bad(name, `not a Baileys Signal address: ${id}`);
+      const to = preferLid(address, lidByPn);
+      planned.push({ name, key: `${kind} ${to.address}`, target: to.address, moved: to.moved });
+    } else if (kind === "sender-key") {
+      const m = /^(.+)::([^:]+)::(\d+)$/.exec(id);
+      const address = m && baileysAddressToSignal(`${m[2]}.${m[3]}`);
+      if (!m || !address) throw bad(name, `not a Baileys sender-key name: ${id}`);
+      const to = preferLid(address, lidByPn);
+      const target = `${m[1]}::${to.address}`;
+      planned.push({ name, key: `${kind} ${target}`, target, moved: to.moved });
+    }
+  }
+  const native = new Set(planned.filter((p) => !p.moved).map((p) => p.key));
+  return new Map(planned.map((p) => [p.name, p.moved && native.has(p.key) ? null : p.target]));
+}
+
 /**
  * Imports the Baileys auth state in `folder` into `store` (the store's own account), then flushes it.
  * Bytes that do not decode reject with `StoreError` kind `corrupt` naming the file; nothing is flushed
@@ -269,11 +334,16 @@ export async function importBaileysAuthState(folder: string, store: Backend): Pr
   const device = deviceFromCreds(creds);
   const local = { identityPublicKey: device.identityKey.publicKey, registrationId: device.registrationId };
   const imported: Record<string, number> = {};
-  const count = (kind: string) => (imported[kind] = (imported[kind] ?? 0) + 1);
+  const count = (kind: string, n = 1) => (imported[kind] = (imported[kind] ?? 0) + n);
   const skipped: string[] = [];
-  const names: string[] = [];
-  for await (const entry of Deno.readDir(folder)) if (entry.isFile) names.push(entry.name);
-  names.sort();
+  const files: Array<{ name: string; kind: string; id: string }> = [];
+  for await (const entry of Deno.readDir(folder)) {
+    if (!entry.isFile || entry.name === "creds.json") continue;
+    const file = classify(entry.name);
+    if (file === undefined) skipped.push(entry.name);
+    else files.push({ name: entry.name, ...file });
+  }
+  files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 
   await store.saveDevice(device);
   await store.storeSignedPreKey(
@@ -284,62 +354,74 @@ export async function importBaileysAuthState(folder: string, store: Backend): Pr
       0,
     ),
   );
+
+  // LID mappings first: wadeno keeps a contact's sessions and sender keys under its LID once known.
+  const lidByPn = new Map<string, string>();
+  if (device.pn && device.lid) lidByPn.set(device.pn.user, device.lid.user);
   const now = Math.floor(Date.now() / 1000);
-  for (const name of names) {
-    if (name === "creds.json") continue;
-    const file = classify(name);
-    if (file === undefined) {
+  for (const file of files) {
+    if (file.kind !== "lid-mapping" || file.id.endsWith("_reverse")) continue; // _reverse: LID → PN
+    const value = await read(file.name);
+    if (typeof value !== "string") throw bad(file.name, "expected the LID user as a string");
+    lidByPn.set(file.id, value);
+    // Baileys keeps no dates: createdAt 0 lets any mapping learned later take precedence.
+    await store.putLidMapping({
+      lid: value,
+      phoneNumber: file.id,
+      createdAt: 0,
+      updatedAt: now,
+      learningSource: "baileys_import",
+    });
+    count("lidMappings");
+  }
+  const targets = planAddresses(files, lidByPn);
+
+  const preKeys: PreKeyRecord[] = [];
+  for (const file of files) {
+    const { name } = file;
+    if (file.kind === "lid-mapping") continue;
+    if (file.kind === "device-list" || file.kind === "sender-key-memory" || isTcTokenIndex(file)) {
       skipped.push(name);
+      continue;
+    }
+    const target = targets.get(name);
+    if (target === null) {
+      skipped.push(name); // a phone-number copy of a state the folder also keeps under the LID
       continue;
     }
     const value = await read(name);
     switch (file.kind) {
       case "pre-key": {
-        await store.storePreKeys([
-          new PreKeyRecord(int(file.id, name, "pre-key id"), keyPair(value, name, "pre-key")),
-        ]);
-        count("preKeys");
+        preKeys.push(new PreKeyRecord(int(file.id, name, "pre-key id"), keyPair(value, name, "pre-key")));
         break;
       }
       case "session": {
-        const address = baileysAddressToSignal(file.id);
-        if (address === undefined) throw bad(name, `not a Baileys Signal address: ${file.id}`);
         let record;
         try {
           record = sessionRecordFromLibsignalNode(value as never, local);
         } catch (e) {
           throw bad(name, `session does not convert: ${e instanceof Error ? e.message : e}`, e);
         }
-        await store.storeSession(address, record);
+        await store.storeSession(target!, record);
         count("sessions");
         break;
       }
       case "identity-key": {
-        const address = baileysAddressToSignal(file.id);
-        if (address === undefined) throw bad(name, `not a Baileys Signal address: ${file.id}`);
-        await store.saveIdentity(address, publicKey(value, name, "identity key"));
+        await store.saveIdentity(target!, publicKey(value, name, "identity key"));
         count("identities");
         break;
       }
       case "sender-key": {
-        const m = /^(.+)::([^:]+)::(\d+)$/.exec(file.id);
-        const address = m && baileysAddressToSignal(`${m[2]}.${m[3]}`);
-        if (!m || !address) throw bad(name, `not a Baileys sender-key name: ${file.id}`);
-        await store.storeSenderKey(`${m[1]}::${address}`, senderKeyFrom(value, name));
+        await store.storeSenderKey(target!, senderKeyFrom(value, name));
         count("senderKeys");
         break;
       }
       case "app-state-sync-key": {
         const v = value as { keyData?: unknown; fingerprint?: Record<string, unknown>; timestamp?: unknown };
         const fp = v.fingerprint ?? {};
-        await store.setSyncKey(Uint8Array.fromBase64(file.id), {
+        await store.setSyncKey(base64(file.id, name, "key id"), {
           // Baileys stores the protobufjs message, whose toJSON writes bytes as base64 text.
-          keyData: bytes(
-            typeof v.keyData === "string" ? Uint8Array.fromBase64(v.keyData) : v.keyData,
-            name,
-            "keyData",
-            32,
-          ),
+          keyData: bytesOrBase64(v.keyData, name, "keyData", 32),
           fingerprint: AppStateSyncKeyFingerprint.encode({
             rawId: fp.rawId === undefined ? undefined : int(fp.rawId, name, "rawId"),
             currentIndex: fp.currentIndex === undefined
@@ -363,25 +445,11 @@ export async function importBaileysAuthState(folder: string, store: Backend): Pr
         const version = int(v.version, name, "version");
         await store.setAppStateVersion(file.id, { version, hash: bytes(v.hash, name, "hash", 128) });
         const macs = Object.entries(v.indexValueMap ?? {}).map(([indexMac, e]) => ({
-          indexMac: Uint8Array.fromBase64(indexMac),
+          indexMac: base64(indexMac, name, "index MAC"),
           valueMac: bytes(e.valueMac, name, "valueMac", 32),
         }));
         if (macs.length > 0) await store.putMutationMacs(file.id, version, macs);
         count("appStateVersions");
-        break;
-      }
-      case "lid-mapping": {
-        if (file.id.endsWith("_reverse")) break; // the same pair, LID → PN
-        if (typeof value !== "string") throw bad(name, "expected the LID user as a string");
-        // Baileys keeps no dates: createdAt 0 lets any mapping learned later take precedence.
-        await store.putLidMapping({
-          lid: value,
-          phoneNumber: file.id,
-          createdAt: 0,
-          updatedAt: now,
-          learningSource: "baileys_import",
-        });
-        count("lidMappings");
         break;
       }
       case "tctoken": {
@@ -402,6 +470,11 @@ export async function importBaileysAuthState(folder: string, store: Backend): Pr
       default:
         skipped.push(name);
     }
+  }
+  // One write for the prekeys: a paired Baileys folder holds its whole upload (812 of them).
+  if (preKeys.length > 0) {
+    await store.storePreKeys(preKeys);
+    count("preKeys", preKeys.length);
   }
   await store.flush();
   return { imported, skipped };
