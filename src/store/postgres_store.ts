@@ -28,7 +28,8 @@ import { PostgresDb, type PostgresSynchronousCommit, type Querier } from "./post
 import { type PostgresConnection, toStoreError } from "./postgres_driver.ts";
 import { listPostgresDevices, type PostgresDeviceSummary } from "./postgres_devices.ts";
 import { PostgresProtocol } from "./postgres_protocol.ts";
-import { IDENTITY_KEY_LENGTH, PostgresSignalState } from "./postgres_signal.ts";
+import { PostgresSignalState } from "./postgres_signal.ts";
+import { IDENTITY_KEY_LENGTH } from "./signal_tables.ts";
 import { LOCK_NAMESPACE, SCHEMA_LOCK_KEY } from "./postgres_schema.ts";
 import type {
   AppStateMutationMac,

@@ -9,59 +9,36 @@
  * @module
  */
 
-import { PreKeyRecord, SenderKeyRecord, SessionRecord, SignedPreKeyRecord } from "../signal/mod.ts";
+import type { PreKeyRecord, SenderKeyRecord, SessionRecord, SignedPreKeyRecord } from "../signal/mod.ts";
 import { cloneDevice, decodeDevice, type Device, encodeDevice } from "./device.ts";
+import {
+  chunkSizes,
+  type HotTableSpec,
+  INCOMING,
+  INCOMING_CACHE_SIZE,
+  INCOMING_COLS,
+  type IncomingRow,
+  SIGNAL_TABLES,
+} from "./signal_tables.ts";
 import { type SqliteDb, toStoreError } from "./sqlite_db.ts";
-import { StoreError } from "./errors.ts";
-import { blobCol, decodeRecord, textCol } from "./sqlite_rows.ts";
+import { blobCol, textCol } from "./sqlite_rows.ts";
 import { HotTable, type HotTableIo } from "./write_behind.ts";
-
-/** The byte length of a stored remote identity key. */
-export const IDENTITY_KEY_LENGTH = 32;
-
-interface Serializable {
-  serialize(): Uint8Array;
-}
-
-/** Largest number of rows one flush statement writes (4 parameters each, well under SQLite's limit). */
-const MAX_ROWS_PER_STATEMENT = 64;
-
-/** Splits `n` rows into power-of-two chunks, so a few cached statement shapes cover every batch size. */
-function chunkSizes(n: number): number[] {
-  const sizes: number[] = [];
-  for (let size = MAX_ROWS_PER_STATEMENT; n > 0; size >>= 1) {
-    while (n >= size) {
-      sizes.push(size);
-      n -= size;
-    }
-  }
-  return sizes;
-}
-
-/** Where a hot table's rows live and how its values are encoded. */
-interface TableSpec<K, V> {
-  table: string;
-  keyCol: string;
-  valueCol: string;
-  /** Constant columns written with every row (e.g. `uploaded`). */
-  extra?: Readonly<Record<string, number>>;
-  decode: (bytes: Uint8Array, key: string) => V;
-  encode: (value: V, key: K) => Uint8Array;
-}
 
 /**
  * The SQL side of a hot table: point and batch reads, and flush writes as multi-row upserts (one
  * statement per up to 64 rows; per-statement overhead dominates row cost at session sizes) and one
- * `DELETE … IN json_each(?)` for all deletions.
+ * `DELETE … IN json_each(?)` for all deletions. `extra` holds constant columns written with every row
+ * (e.g. `uploaded`).
  */
 function keyedIo<K extends string | number, V>(
   db: SqliteDb,
   deviceId: number,
-  spec: TableSpec<K, V>,
+  spec: HotTableSpec<K, V>,
+  extra: Readonly<Record<string, number>> = {},
 ): HotTableIo<K, V> {
   const { table, keyCol, valueCol, decode, encode } = spec;
-  const extraCols = Object.keys(spec.extra ?? {});
-  const extraValues = Object.values(spec.extra ?? {});
+  const extraCols = Object.keys(extra);
+  const extraValues = Object.values(extra);
   const select = `SELECT ${valueCol} AS v FROM ${table} WHERE device_id = ? AND ${keyCol} = ?`;
   const selectMany = `SELECT ${keyCol} AS k, ${valueCol} AS v FROM ${table} ` +
     `WHERE device_id = ? AND ${keyCol} IN (SELECT value FROM json_each(?))`;
@@ -131,20 +108,6 @@ function keyedIo<K extends string | number, V>(
   };
 }
 
-/** An inbox entry as the hot table holds it. */
-export interface IncomingRow {
-  /** Commit order. */
-  seq: number;
-  /** The chat. */
-  chat: string;
-  /** The client's payload. */
-  payload: Uint8Array;
-  /** Unix seconds. */
-  receivedAt: number;
-}
-
-const INCOMING = "incoming_messages";
-
 /** The inbox table: few rows per flush, each with four columns, so plain statements suffice. */
 function incomingIo(db: SqliteDb, deviceId: number): HotTableIo<string, IncomingRow> {
   const decode = (row: Record<string, unknown>, key: string): IncomingRow => ({
@@ -153,7 +116,7 @@ function incomingIo(db: SqliteDb, deviceId: number): HotTableIo<string, Incoming
     payload: blobCol(row as never, "payload", INCOMING, key),
     receivedAt: Number(row.received_at),
   });
-  const cols = "key, seq, chat, payload, received_at";
+  const cols = INCOMING_COLS;
   return {
     load(key) {
       const row = db.get(`SELECT ${cols} FROM ${INCOMING} WHERE device_id = ? AND key = ?`, deviceId, key);
@@ -225,71 +188,14 @@ export class SqliteSignalState {
   constructor(db: SqliteDb, deviceId: number, cacheSize: number) {
     this.#db = db;
     this.#deviceId = deviceId;
-    const rec = <T>(table: string, deserialize: (b: Uint8Array) => T) => (bytes: Uint8Array, key: string) =>
-      decodeRecord(bytes, deserialize, table, key);
-    const serialize = (r: Serializable) => r.serialize();
-    this.identities = new HotTable(
-      keyedIo<string, Uint8Array>(db, deviceId, {
-        table: "identities",
-        keyCol: "address",
-        valueCol: "key",
-        decode: (bytes, key) => {
-          if (bytes.length !== IDENTITY_KEY_LENGTH) {
-            throw new StoreError(
-              "corrupt",
-              `identity key: expected ${IDENTITY_KEY_LENGTH} bytes, got ${bytes.length}`,
-              { table: "identities", key },
-            );
-          }
-          return bytes;
-        },
-        encode: (key) => key,
-      }),
-      cacheSize,
-    );
-    this.sessions = new HotTable(
-      keyedIo<string, SessionRecord>(db, deviceId, {
-        table: "sessions",
-        keyCol: "address",
-        valueCol: "record",
-        decode: rec("sessions", SessionRecord.deserialize),
-        encode: serialize,
-      }),
-      cacheSize,
-    );
-    this.senderKeys = new HotTable(
-      keyedIo<string, SenderKeyRecord>(db, deviceId, {
-        table: "sender_keys",
-        keyCol: "address",
-        valueCol: "record",
-        decode: rec("sender_keys", SenderKeyRecord.deserialize),
-        encode: serialize,
-      }),
-      cacheSize,
-    );
-    // Prekeys are read once each (when a PreKeySignalMessage arrives), so the clean cache stays small.
-    this.preKeys = new HotTable(
-      keyedIo<number, PreKeyRecord>(db, deviceId, {
-        table: "prekeys",
-        keyCol: "prekey_id",
-        valueCol: "record",
-        extra: { uploaded: 1 },
-        decode: rec("prekeys", PreKeyRecord.deserialize),
-        encode: serialize,
-      }),
-      64,
-    );
-    this.signedPreKeys = new HotTable(
-      keyedIo<number, SignedPreKeyRecord>(db, deviceId, {
-        table: "signed_prekeys",
-        keyCol: "signed_prekey_id",
-        valueCol: "record",
-        decode: rec("signed_prekeys", SignedPreKeyRecord.deserialize),
-        encode: serialize,
-      }),
-      16,
-    );
-    this.incoming = new HotTable(incomingIo(db, deviceId), 64);
+    const hot = <K extends string | number, V>(spec: HotTableSpec<K, V>, extra?: Record<string, number>) =>
+      new HotTable(keyedIo(db, deviceId, spec, extra), spec.cacheSize ?? cacheSize);
+    this.identities = hot(SIGNAL_TABLES.identities);
+    this.sessions = hot(SIGNAL_TABLES.sessions);
+    this.senderKeys = hot(SIGNAL_TABLES.senderKeys);
+    this.preKeys = hot(SIGNAL_TABLES.preKeys, { uploaded: 1 });
+    this.signedPreKeys = hot(SIGNAL_TABLES.signedPreKeys);
+    this.incoming = new HotTable(incomingIo(db, deviceId), INCOMING_CACHE_SIZE);
     this.#tables = [
       this.identities,
       this.sessions,

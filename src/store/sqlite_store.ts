@@ -30,7 +30,8 @@ import { SqliteAppSync } from "./sqlite_app_sync.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 import { SqliteDb, type SqliteSynchronous, toStoreError } from "./sqlite_db.ts";
 import { SqliteProtocol } from "./sqlite_protocol.ts";
-import { IDENTITY_KEY_LENGTH, SqliteSignalState } from "./sqlite_signal.ts";
+import { SqliteSignalState } from "./sqlite_signal.ts";
+import { IDENTITY_KEY_LENGTH } from "./signal_tables.ts";
 import type {
   AppStateMutationMac,
   AppStateSyncKey,
