@@ -210,14 +210,19 @@ export class PostgresSignalState {
     ] as AsyncHotTable<unknown, unknown>[];
   }
 
-  /** Reads the highest stored inbox sequence number once, so {@linkcode nextIncomingSeq} is synchronous. */
-  async prepareIncomingSeq(): Promise<void> {
+  /**
+   * Reads the highest stored inbox sequence number once, so {@linkcode nextIncomingSeq} is synchronous; a
+   * failure names the message `key`.
+   */
+  async prepareIncomingSeq(key: string): Promise<void> {
     if (this.#incomingSeq !== undefined) return;
     const r = await this.#run((q) =>
       q.query("SELECT COALESCE(max(seq), 0) AS s FROM wadeno_incoming_messages WHERE device_id = $1", [
         this.#deviceId,
       ])
-    );
+    ).catch((e) => {
+      throw toStoreError(e, "reading the inbox", INCOMING, key);
+    });
     this.#incomingSeq ??= Number(r.rows[0]?.s ?? 0);
   }
 
@@ -231,7 +236,9 @@ export class PostgresSignalState {
   async allIncoming(): Promise<Array<[string, IncomingRow]>> {
     const r = await this.#run((q) =>
       q.query(`SELECT ${INCOMING_COLS} FROM wadeno_incoming_messages WHERE device_id = $1`, [this.#deviceId])
-    );
+    ).catch((e) => {
+      throw toStoreError(e, "reading the inbox", INCOMING);
+    });
     const out = new Map<string, IncomingRow>();
     for (const row of r.rows) {
       const key = textCol(asRow(row), "key", INCOMING, "?");

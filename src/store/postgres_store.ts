@@ -17,10 +17,11 @@
  */
 
 import type { Logger } from "../logger.ts";
-import { PreKeyRecord, SenderKeyRecord, SessionRecord, SignedPreKeyRecord } from "../signal/mod.ts";
+import type { PreKeyRecord, SenderKeyRecord, SessionRecord, SignedPreKeyRecord } from "../signal/mod.ts";
+import type { Awaitable } from "./awaitable.ts";
 import type { Backend } from "./backend.ts";
 import type { Clock } from "./cache.ts";
-import { checkDevice, type Device } from "./device.ts";
+import type { Device } from "./device.ts";
 import { closedError, StoreError } from "./errors.ts";
 import { PostgresAppSync } from "./postgres_app_sync.ts";
 import type { PostgresContext } from "./postgres_context.ts";
@@ -29,7 +30,6 @@ import { type PostgresConnection, toStoreError } from "./postgres_driver.ts";
 import { listPostgresDevices, type PostgresDeviceSummary } from "./postgres_devices.ts";
 import { PostgresProtocol } from "./postgres_protocol.ts";
 import { PostgresSignalState } from "./postgres_signal.ts";
-import { IDENTITY_KEY_LENGTH } from "./signal_tables.ts";
 import { LOCK_NAMESPACE, SCHEMA_LOCK_KEY } from "./postgres_schema.ts";
 import type {
   AppStateMutationMac,
@@ -41,7 +41,8 @@ import type {
   SignalWriteBatch,
   TcTokenEntry,
 } from "./types.ts";
-import { checkArray, checkBytes, checkId, checkIncoming, checkInt, checkKey } from "./validate.ts";
+import { checkInt } from "./validate.ts";
+import { WriteBehindFacade } from "./write_behind_facade.ts";
 import { FlushScheduler } from "./write_behind.ts";
 
 /** Options for {@linkcode PostgresStore.open}. */
@@ -80,15 +81,6 @@ const DEFAULTS = {
 };
 const MAX_DEVICE_ID = 0x7fff_ffff;
 
-type RecordClass = abstract new (...args: never[]) => unknown;
-
-function checkRecord<T>(table: string, value: T, cls: RecordClass, what: string): T {
-  if (!(value instanceof cls)) {
-    throw new StoreError("invalid_input", `${what}: expected a ${cls.name}, got ${typeof value}`, { table });
-  }
-  return value;
-}
-
 /**
  * A {@linkcode Backend} on a PostgreSQL database.
  *
@@ -112,6 +104,7 @@ export class PostgresStore implements Backend {
   readonly #signal: PostgresSignalState;
   readonly #appSync: PostgresAppSync;
   readonly #protocol: PostgresProtocol;
+  readonly #hot: WriteBehindFacade;
   readonly #scheduler: FlushScheduler;
   readonly #logger: Logger | undefined;
   #closed = false;
@@ -137,6 +130,12 @@ export class PostgresStore implements Backend {
     };
     this.#appSync = new PostgresAppSync(context);
     this.#protocol = new PostgresProtocol(context);
+    this.#hot = new WriteBehindFacade(this.#signal, {
+      op: (fn) => this.#op(fn),
+      live: () => this.#live(),
+      dirtied: () => this.#dirtied(),
+      clock: context.clock,
+    });
     this.#scheduler = new FlushScheduler({
       delayMs: options.flushDelayMs ?? DEFAULTS.flushDelayMs,
       flush: () => this.#flushPending(),
@@ -224,9 +223,13 @@ export class PostgresStore implements Backend {
   // --- plumbing --------------------------------------------------------------------------------------
 
   /** Runs an operation on the open store; synchronous throws (validation) become rejections. */
-  #op<T>(fn: () => Promise<T> | T): Promise<T> {
+  #live(): void {
+    if (this.#closed) throw closedError();
+  }
+
+  #op<T>(fn: () => Awaitable<T>): Promise<T> {
     try {
-      if (this.#closed) throw closedError();
+      this.#live();
       return Promise.resolve(fn());
     } catch (e) {
       return Promise.reject(e);
@@ -329,7 +332,7 @@ export class PostgresStore implements Backend {
 
   /** {@inheritDoc Backend.flush} */
   async flush(): Promise<void> {
-    if (this.#closed) throw closedError();
+    this.#live();
     try {
       await this.#flushPending();
       this.#scheduler.succeeded();
@@ -384,157 +387,87 @@ export class PostgresStore implements Backend {
 
   /** {@inheritDoc SignalStore.loadIdentity} */
   loadIdentity(address: string): Promise<Uint8Array | undefined> {
-    return this.#op(async () => {
-      checkKey("identities", "address", address);
-      return (await this.#signal.identities.get(address))?.slice();
-    });
+    return this.#hot.loadIdentity(address);
   }
 
   /** {@inheritDoc SignalStore.loadIdentities} */
   loadIdentities(addresses: readonly string[]): Promise<Map<string, Uint8Array>> {
-    return this.#op(async () => {
-      checkArray("identities", "addresses", addresses, (a) => checkKey("identities", "address", a));
-      const found = await this.#signal.identities.getMany(addresses);
-      for (const [k, v] of found) found.set(k, v.slice());
-      return found;
-    });
+    return this.#hot.loadIdentities(addresses);
   }
 
   /** {@inheritDoc SignalStore.saveIdentity} */
   saveIdentity(address: string, identityKey: Uint8Array): Promise<void> {
-    return this.#op(() => {
-      checkKey("identities", "address", address);
-      checkBytes("identities", "identityKey", identityKey, IDENTITY_KEY_LENGTH);
-      this.#signal.identities.set(address, identityKey.slice());
-      this.#dirtied();
-    });
+    return this.#hot.saveIdentity(address, identityKey);
   }
 
   /** Deletes the identity key of a remote address (write-behind). */
   deleteIdentity(address: string): Promise<void> {
-    return this.#op(() => {
-      checkKey("identities", "address", address);
-      this.#signal.identities.delete(address);
-      this.#dirtied();
-    });
+    return this.#hot.deleteIdentity(address);
   }
 
   /** {@inheritDoc SignalStore.loadSession} */
   loadSession(address: string): Promise<SessionRecord | undefined> {
-    return this.#op(() => {
-      checkKey("sessions", "address", address);
-      return this.#signal.sessions.get(address);
-    });
+    return this.#hot.loadSession(address);
   }
 
   /** {@inheritDoc SignalStore.loadSessions} */
   loadSessions(addresses: readonly string[]): Promise<Map<string, SessionRecord>> {
-    return this.#op(() => {
-      checkArray("sessions", "addresses", addresses, (a) => checkKey("sessions", "address", a));
-      return this.#signal.sessions.getMany(addresses);
-    });
+    return this.#hot.loadSessions(addresses);
   }
 
   /** {@inheritDoc SignalStore.storeSession} */
   storeSession(address: string, record: SessionRecord): Promise<void> {
-    return this.#op(() => {
-      checkKey("sessions", "address", address);
-      checkRecord("sessions", record, SessionRecord, "record");
-      this.#signal.sessions.set(address, record);
-      this.#dirtied();
-    });
+    return this.#hot.storeSession(address, record);
   }
 
   /** {@inheritDoc SignalStore.storeSessions} */
   storeSessions(entries: Iterable<readonly [string, SessionRecord]>): Promise<void> {
-    return this.#op(() => {
-      const list = [...entries];
-      for (const entry of list) {
-        checkKey("sessions", "address", entry?.[0]);
-        checkRecord("sessions", entry[1], SessionRecord, "record");
-      }
-      for (const [address, record] of list) this.#signal.sessions.set(address, record);
-      if (list.length > 0) this.#dirtied();
-    });
+    return this.#hot.storeSessions(entries);
   }
 
   /** {@inheritDoc SignalStore.deleteSession} */
   deleteSession(address: string): Promise<void> {
-    return this.#op(() => {
-      checkKey("sessions", "address", address);
-      this.#signal.sessions.delete(address);
-      this.#dirtied();
-    });
+    return this.#hot.deleteSession(address);
   }
 
   /** {@inheritDoc SignalStore.loadPreKey} */
   loadPreKey(id: number): Promise<PreKeyRecord | undefined> {
-    return this.#op(() => {
-      checkId("prekeys", "id", id);
-      return this.#signal.preKeys.get(id);
-    });
+    return this.#hot.loadPreKey(id);
   }
 
   /** {@inheritDoc SignalStore.storePreKeys} */
   storePreKeys(records: readonly PreKeyRecord[]): Promise<void> {
-    return this.#op(() => {
-      checkArray("prekeys", "records", records, (r) => checkRecord("prekeys", r, PreKeyRecord, "record"));
-      for (const r of records) this.#signal.preKeys.set(r.keyId, r);
-      if (records.length > 0) this.#dirtied();
-    });
+    return this.#hot.storePreKeys(records);
   }
 
   /** {@inheritDoc SignalStore.removePreKey} */
   removePreKey(id: number): Promise<void> {
-    return this.#op(() => {
-      checkId("prekeys", "id", id);
-      this.#signal.preKeys.delete(id);
-      this.#dirtied();
-    });
+    return this.#hot.removePreKey(id);
   }
 
   /** {@inheritDoc SignalStore.loadSignedPreKey} */
   loadSignedPreKey(id: number): Promise<SignedPreKeyRecord | undefined> {
-    return this.#op(() => {
-      checkId("signed_prekeys", "id", id);
-      return this.#signal.signedPreKeys.get(id);
-    });
+    return this.#hot.loadSignedPreKey(id);
   }
 
   /** {@inheritDoc SignalStore.storeSignedPreKey} */
   storeSignedPreKey(record: SignedPreKeyRecord): Promise<void> {
-    return this.#op(() => {
-      checkRecord("signed_prekeys", record, SignedPreKeyRecord, "record");
-      this.#signal.signedPreKeys.set(record.keyId, record);
-      this.#dirtied();
-    });
+    return this.#hot.storeSignedPreKey(record);
   }
 
   /** {@inheritDoc SignalStore.loadSenderKey} */
   loadSenderKey(name: string): Promise<SenderKeyRecord | undefined> {
-    return this.#op(() => {
-      checkKey("sender_keys", "name", name);
-      return this.#signal.senderKeys.get(name);
-    });
+    return this.#hot.loadSenderKey(name);
   }
 
   /** {@inheritDoc SignalStore.storeSenderKey} */
   storeSenderKey(name: string, record: SenderKeyRecord): Promise<void> {
-    return this.#op(() => {
-      checkKey("sender_keys", "name", name);
-      checkRecord("sender_keys", record, SenderKeyRecord, "record");
-      this.#signal.senderKeys.set(name, record);
-      this.#dirtied();
-    });
+    return this.#hot.storeSenderKey(name, record);
   }
 
   /** Deletes a sender-key record (write-behind). */
   deleteSenderKey(name: string): Promise<void> {
-    return this.#op(() => {
-      checkKey("sender_keys", "name", name);
-      this.#signal.senderKeys.delete(name);
-      this.#dirtied();
-    });
+    return this.#hot.deleteSenderKey(name);
   }
 
   // --- DeviceStore ---------------------------------------------------------------------------------
@@ -550,11 +483,7 @@ export class PostgresStore implements Backend {
 
   /** {@inheritDoc DeviceStore.saveDevice} */
   saveDevice(device: Device): Promise<void> {
-    return this.#op(() => {
-      checkDevice(device);
-      this.#signal.saveDevice(device);
-      this.#dirtied();
-    });
+    return this.#hot.saveDevice(device);
   }
 
   /** {@inheritDoc DeviceStore.deviceExists} */
@@ -820,53 +749,16 @@ export class PostgresStore implements Backend {
    * holds one without the other.
    */
   commitIncoming(record: Omit<IncomingMessageRecord, "receivedAt">, writes: SignalWriteBatch): Promise<void> {
-    return this.#op(async () => {
-      const c = checkIncoming(record, writes);
-      const signal = this.#signal;
-      await signal.prepareIncomingSeq().catch((e) => {
-        throw toStoreError(e, "reading the inbox", "incoming_messages", c.key);
-      });
-      if (this.#closed) throw closedError();
-      // From here to the end: synchronous, so a flush sees all of it or none.
-      const seq = signal.nextIncomingSeq();
-      for (const [address, session] of c.sessions) {
-        if (session === null) signal.sessions.delete(address);
-        else signal.sessions.set(address, session);
-      }
-      for (const [address, key] of c.identities) signal.identities.set(address, key.slice());
-      for (const id of c.removedPreKeys) signal.preKeys.delete(id);
-      for (const [name, senderKey] of c.senderKeys) signal.senderKeys.set(name, senderKey);
-      signal.incoming.set(c.key, {
-        seq,
-        chat: c.chat,
-        payload: c.payload.slice(),
-        receivedAt: Math.floor((this.#options.clock ?? Date.now)() / 1000),
-      });
-      this.#dirtied();
-    });
+    return this.#hot.commitIncoming(record, writes);
   }
 
   /** {@inheritDoc InboxStore.completeIncoming} */
   completeIncoming(key: string): Promise<void> {
-    return this.#op(() => {
-      checkKey("incoming_messages", "key", key);
-      this.#signal.incoming.delete(key);
-      this.#dirtied();
-    });
+    return this.#hot.completeIncoming(key);
   }
 
   /** {@inheritDoc InboxStore.pendingIncoming} */
   pendingIncoming(): Promise<IncomingMessageRecord[]> {
-    return this.#op(async () => {
-      const all = await this.#signal.allIncoming().catch((e) => {
-        throw toStoreError(e, "reading the inbox", "incoming_messages");
-      });
-      return all.map(([key, v]) => ({
-        key,
-        chat: v.chat,
-        payload: v.payload.slice(),
-        receivedAt: v.receivedAt,
-      }));
-    });
+    return this.#hot.pendingIncoming();
   }
 }

@@ -52,14 +52,22 @@ function keyedIo<K extends string | number, V>(
   const upserts = new Map<number, string>();
   return {
     load(key) {
-      const row = db.get(select, deviceId, key);
-      return row === undefined ? undefined : decode(blobCol(row, "v", table, String(key)), String(key));
+      try {
+        const row = db.get(select, deviceId, key);
+        return row === undefined ? undefined : decode(blobCol(row, "v", table, String(key)), String(key));
+      } catch (e) {
+        throw toStoreError(e, `reading ${table}`, table, String(key));
+      }
     },
     loadMany(keys) {
       const out = new Map<K, V>();
-      for (const row of db.all(selectMany, deviceId, JSON.stringify(keys))) {
-        const key = (typeof keys[0] === "number" ? row.k : textCol(row, "k", table, "?")) as K;
-        out.set(key, decode(blobCol(row, "v", table, String(key)), String(key)));
+      try {
+        for (const row of db.all(selectMany, deviceId, JSON.stringify(keys))) {
+          const key = (typeof keys[0] === "number" ? row.k : textCol(row, "k", table, "?")) as K;
+          out.set(key, decode(blobCol(row, "v", table, String(key)), String(key)));
+        }
+      } catch (e) {
+        throw toStoreError(e, `reading ${table}`, table);
       }
       return out;
     },
@@ -206,29 +214,41 @@ export class SqliteSignalState {
     ] as HotTable<unknown, unknown>[];
   }
 
-  /** The next inbox sequence number (continuing after the highest stored one). */
-  nextIncomingSeq(): number {
-    if (this.#incomingSeq === undefined) {
+  /** Reads the highest stored inbox sequence number once; a failure names the message `key`. */
+  prepareIncomingSeq(key: string): void {
+    if (this.#incomingSeq !== undefined) return;
+    try {
       const row = this.#db.get(
         `SELECT COALESCE(MAX(seq), 0) AS s FROM ${INCOMING} WHERE device_id = ?`,
         this.#deviceId,
       );
       this.#incomingSeq = Number(row?.s ?? 0);
+    } catch (e) {
+      throw toStoreError(e, `reading ${INCOMING}`, INCOMING, key);
     }
+  }
+
+  /** The next inbox sequence number (continuing after the highest stored one); call {@linkcode prepareIncomingSeq} first. */
+  nextIncomingSeq(): number {
+    if (this.#incomingSeq === undefined) throw new Error("prepareIncomingSeq was not called");
     return ++this.#incomingSeq;
   }
 
   /** Every inbox entry, stored or pending, oldest first. */
   allIncoming(): Array<[string, IncomingRow]> {
     const out = new Map<string, IncomingRow>();
-    for (const row of this.#db.all(`SELECT key FROM ${INCOMING} WHERE device_id = ?`, this.#deviceId)) {
-      const key = textCol(row, "key", INCOMING, "?");
-      const v = this.incoming.get(key);
-      if (v) out.set(key, v);
-    }
-    for (const key of this.incoming.dirtyKeys()) {
-      const v = this.incoming.get(key);
-      if (v) out.set(key, v);
+    try {
+      for (const row of this.#db.all(`SELECT key FROM ${INCOMING} WHERE device_id = ?`, this.#deviceId)) {
+        const key = textCol(row, "key", INCOMING, "?");
+        const v = this.incoming.get(key);
+        if (v) out.set(key, v);
+      }
+      for (const key of this.incoming.dirtyKeys()) {
+        const v = this.incoming.get(key);
+        if (v) out.set(key, v);
+      }
+    } catch (e) {
+      throw toStoreError(e, `reading ${INCOMING}`, INCOMING);
     }
     return [...out].sort((a, b) => a[1].seq - b[1].seq);
   }
