@@ -260,17 +260,21 @@ export class PostgresSignalState {
 
   /** The newest device (a copy), or `undefined` when none was saved. */
   async loadDevice(): Promise<Device | undefined> {
+    const id = String(this.#deviceId);
     if (this.#device === undefined) {
-      const r = await this.#run((q) =>
-        q.query("SELECT data FROM wadeno_device WHERE device_id = $1", [this.#deviceId])
-      );
-      const data = r.rows[0]?.data ?? null;
-      // A save while the read ran wins.
-      if (this.#device === undefined) {
-        this.#device = data === null ? null : decodeDevice(
-          blobCol(asRow(r.rows[0]), "data", "device", String(this.#deviceId)),
-          String(this.#deviceId),
+      try {
+        const r = await this.#run((q) =>
+          q.query("SELECT data FROM wadeno_device WHERE device_id = $1", [this.#deviceId])
         );
+        const data = r.rows[0]?.data ?? null;
+        // A save while the read ran wins.
+        if (this.#device === undefined) {
+          this.#device = data === null
+            ? null
+            : decodeDevice(blobCol(asRow(r.rows[0]), "data", "device", id), id);
+        }
+      } catch (e) {
+        throw toStoreError(e, "reading the device", "device", id);
       }
     }
     return this.#device === null ? undefined : cloneDevice(this.#device);
@@ -281,7 +285,9 @@ export class PostgresSignalState {
     if (this.#device !== undefined) return this.#device !== null;
     const r = await this.#run((q) =>
       q.query("SELECT data IS NOT NULL AS saved FROM wadeno_device WHERE device_id = $1", [this.#deviceId])
-    );
+    ).catch((e) => {
+      throw toStoreError(e, "reading the device", "device", String(this.#deviceId));
+    });
     return this.#device !== undefined ? this.#device !== null : r.rows[0]?.saved === true;
   }
 

@@ -22,7 +22,7 @@ import type { Awaitable } from "./awaitable.ts";
 import type { Backend } from "./backend.ts";
 import type { Clock } from "./cache.ts";
 import type { Device } from "./device.ts";
-import { closedError, StoreError } from "./errors.ts";
+import { closedError } from "./errors.ts";
 import { PostgresAppSync } from "./postgres_app_sync.ts";
 import type { PostgresContext } from "./postgres_context.ts";
 import { PostgresDb, type PostgresSynchronousCommit, type Querier } from "./postgres_db.ts";
@@ -43,7 +43,7 @@ import type {
 } from "./types.ts";
 import { checkInt } from "./validate.ts";
 import { WriteBehindFacade } from "./write_behind_facade.ts";
-import { FlushScheduler } from "./write_behind.ts";
+import { checkWriteBehindOptions, FlushScheduler, WRITE_BEHIND_DEFAULTS } from "./write_behind.ts";
 
 /** Options for {@linkcode PostgresStore.open}. */
 export interface PostgresStoreOptions {
@@ -76,8 +76,7 @@ const DEFAULTS = {
   lockTimeoutMs: 5_000,
   leaseTimeoutMs: 0,
   connectTimeoutMs: 10_000,
-  flushDelayMs: 1_000,
-  cacheSize: 4_096,
+  ...WRITE_BEHIND_DEFAULTS,
 };
 const MAX_DEVICE_ID = 0x7fff_ffff;
 
@@ -139,6 +138,7 @@ export class PostgresStore implements Backend {
     this.#scheduler = new FlushScheduler({
       delayMs: options.flushDelayMs ?? DEFAULTS.flushDelayMs,
       flush: () => this.#flushPending(),
+      pending: () => this.pendingWrites,
       logger: options.logger,
     });
   }
@@ -164,11 +164,7 @@ export class PostgresStore implements Backend {
     options: PostgresStoreOptions = {},
   ): Promise<PostgresStore> {
     const deviceId = checkInt("device", "deviceId", options.deviceId ?? DEFAULTS.deviceId, 1, MAX_DEVICE_ID);
-    checkInt("device", "cacheSize", options.cacheSize ?? DEFAULTS.cacheSize, 1, 1 << 24);
-    const delay = options.flushDelayMs ?? DEFAULTS.flushDelayMs;
-    if (!(delay >= 1)) {
-      throw new StoreError("invalid_input", `flushDelayMs: expected >= 1 or Infinity, got ${delay}`);
-    }
+    checkWriteBehindOptions(options);
     for (const name of ["lockTimeoutMs", "leaseTimeoutMs", "connectTimeoutMs"] as const) {
       checkInt("device", name, options[name] ?? DEFAULTS[name], 0, 2_147_483_647);
     }
@@ -287,17 +283,11 @@ export class PostgresStore implements Backend {
       if (journalError === undefined) {
         if (pending) {
           signal.commitFlush();
-          this.#scheduler.cancel();
-          this.#scheduler.succeeded();
+          this.#scheduler.committed();
         }
       } else {
         signal.abortFlush();
-        this.#logger?.error("pending writes could not be committed; they stay pending", {
-          error: journalError,
-          pending: this.pendingWrites,
-        });
-        this.#scheduler.failed();
-        this.#scheduler.schedule();
+        this.#scheduler.journalFailed(journalError);
       }
       return result;
     });
@@ -331,19 +321,8 @@ export class PostgresStore implements Backend {
   }
 
   /** {@inheritDoc Backend.flush} */
-  async flush(): Promise<void> {
-    this.#live();
-    try {
-      await this.#flushPending();
-      this.#scheduler.succeeded();
-    } catch (error) {
-      if (!(error instanceof StoreError && error.kind === "closed")) {
-        this.#scheduler.failed();
-        this.#logger?.error("flush failed; the writes stay pending", { error, pending: this.pendingWrites });
-        this.#scheduler.schedule();
-      }
-      throw error;
-    }
+  flush(): Promise<void> {
+    return this.#op(() => this.#scheduler.flushNow());
   }
 
   /**
@@ -355,24 +334,7 @@ export class PostgresStore implements Backend {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#scheduler.cancel();
-    let failure: StoreError | undefined;
-    try {
-      await this.#flushPending();
-    } catch (e) {
-      const error = toStoreError(e, "final flush");
-      failure = new StoreError(
-        error.kind,
-        `closing lost ${this.pendingWrites} pending writes: ${error.message}`,
-        {
-          table: error.table,
-          key: error.key,
-          cause: error,
-          sqlState: error.sqlState,
-        },
-      );
-      this.#logger?.error("final flush failed while closing", { error: failure });
-    }
+    const failure = await this.#scheduler.finalFlush((e) => toStoreError(e, "final flush"));
     this.#scheduler.cancel();
     await this.#db.close();
     if (failure) throw failure;
@@ -474,11 +436,7 @@ export class PostgresStore implements Backend {
 
   /** {@inheritDoc DeviceStore.loadDevice} */
   loadDevice(): Promise<Device | undefined> {
-    return this.#op(() =>
-      this.#signal.loadDevice().catch((e) => {
-        throw toStoreError(e, "reading the device", "device", String(this.deviceId));
-      })
-    );
+    return this.#hot.loadDevice();
   }
 
   /** {@inheritDoc DeviceStore.saveDevice} */
@@ -488,11 +446,7 @@ export class PostgresStore implements Backend {
 
   /** {@inheritDoc DeviceStore.deviceExists} */
   deviceExists(): Promise<boolean> {
-    return this.#op(() =>
-      this.#signal.deviceExists().catch((e) => {
-        throw toStoreError(e, "reading the device", "device", String(this.deviceId));
-      })
-    );
+    return this.#hot.deviceExists();
   }
 
   /** {@inheritDoc DeviceStore.deleteDevice} */

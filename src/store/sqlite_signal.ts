@@ -262,12 +262,15 @@ export class SqliteSignalState {
 
   /** The newest device (a copy), or `undefined` when none was saved. */
   loadDevice(): Device | undefined {
+    const id = String(this.#deviceId);
     if (this.#device === undefined) {
-      const row = this.#db.get("SELECT data FROM device WHERE device_id = ?", this.#deviceId);
-      const data = row?.data ?? null;
-      this.#device = data === null
-        ? null
-        : decodeDevice(blobCol(row!, "data", "device", String(this.#deviceId)), String(this.#deviceId));
+      try {
+        const row = this.#db.get("SELECT data FROM device WHERE device_id = ?", this.#deviceId);
+        const data = row?.data ?? null;
+        this.#device = data === null ? null : decodeDevice(blobCol(row!, "data", "device", id), id);
+      } catch (e) {
+        throw toStoreError(e, "reading device", "device", id);
+      }
     }
     return this.#device === null ? undefined : cloneDevice(this.#device);
   }
@@ -275,11 +278,15 @@ export class SqliteSignalState {
   /** True when a device was saved (without decoding it). */
   deviceExists(): boolean {
     if (this.#device !== undefined) return this.#device !== null;
-    const row = this.#db.get(
-      "SELECT data IS NOT NULL AS saved FROM device WHERE device_id = ?",
-      this.#deviceId,
-    );
-    return row?.saved === 1;
+    try {
+      const row = this.#db.get(
+        "SELECT data IS NOT NULL AS saved FROM device WHERE device_id = ?",
+        this.#deviceId,
+      );
+      return row?.saved === 1;
+    } catch (e) {
+      throw toStoreError(e, "reading device", "device", String(this.#deviceId));
+    }
   }
 
   /** Records a device save (a copy of `device`), written at the next flush. */

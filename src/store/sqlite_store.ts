@@ -44,7 +44,7 @@ import type {
 } from "./types.ts";
 import { checkInt, checkKey } from "./validate.ts";
 import { WriteBehindFacade } from "./write_behind_facade.ts";
-import { FlushScheduler } from "./write_behind.ts";
+import { checkWriteBehindOptions, FlushScheduler, WRITE_BEHIND_DEFAULTS } from "./write_behind.ts";
 
 /** Options for {@linkcode SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -72,7 +72,7 @@ export interface SqliteStoreOptions {
   pragmas?: Readonly<Record<string, number | string>>;
 }
 
-const DEFAULTS = { deviceId: 1, busyTimeoutMs: 5_000, flushDelayMs: 1_000, cacheSize: 4_096 };
+const DEFAULTS = { deviceId: 1, busyTimeoutMs: 5_000, ...WRITE_BEHIND_DEFAULTS };
 
 /**
  * A {@linkcode Backend} on a SQLite file.
@@ -128,6 +128,7 @@ export class SqliteStore implements Backend {
     this.#scheduler = new FlushScheduler({
       delayMs: options.flushDelayMs ?? DEFAULTS.flushDelayMs,
       flush: () => this.#flushPending(),
+      pending: () => this.pendingWrites,
       logger: options.logger,
     });
   }
@@ -157,11 +158,7 @@ export class SqliteStore implements Backend {
         1,
         Number.MAX_SAFE_INTEGER,
       );
-      checkInt("device", "cacheSize", options.cacheSize ?? DEFAULTS.cacheSize, 1, 1 << 24);
-      const delay = options.flushDelayMs ?? DEFAULTS.flushDelayMs;
-      if (!(delay >= 1)) {
-        throw new StoreError("invalid_input", `flushDelayMs: expected >= 1 or Infinity, got ${delay}`);
-      }
+      checkWriteBehindOptions(options);
       const synchronous = options.synchronous ?? "NORMAL";
       if (synchronous !== "FULL" && synchronous !== "NORMAL") {
         throw new StoreError(
@@ -257,12 +254,7 @@ export class SqliteStore implements Backend {
       } catch (e2) {
         throw toStoreError(e2, `writing ${table}`, table, key);
       }
-      this.#logger?.error("pending writes could not be committed; they stay pending", {
-        error: journalError,
-        pending: this.pendingWrites,
-      });
-      this.#scheduler.failed();
-      this.#scheduler.schedule();
+      this.#scheduler.journalFailed(journalError);
       return result;
     }
     this.#committed();
@@ -272,8 +264,7 @@ export class SqliteStore implements Backend {
   #committed(): void {
     if (this.#signal.dirtyCount > 0) {
       this.#signal.markClean();
-      this.#scheduler.cancel();
-      this.#scheduler.succeeded();
+      this.#scheduler.committed();
     }
   }
 
@@ -297,19 +288,7 @@ export class SqliteStore implements Backend {
 
   /** {@inheritDoc Backend.flush} */
   flush(): Promise<void> {
-    try {
-      this.#live();
-      this.#flushPending();
-      this.#scheduler.succeeded();
-      return Promise.resolve();
-    } catch (error) {
-      if (!(error instanceof StoreError && error.kind === "closed")) {
-        this.#scheduler.failed();
-        this.#logger?.error("flush failed; the writes stay pending", { error, pending: this.pendingWrites });
-        this.#scheduler.schedule();
-      }
-      return Promise.reject(error);
-    }
+    return this.#op(() => this.#scheduler.flushNow());
   }
 
   /**
@@ -320,22 +299,12 @@ export class SqliteStore implements Backend {
    */
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    this.#scheduler.cancel();
-    let failure: StoreError | undefined;
-    try {
-      this.#flushPending();
-    } catch (e) {
-      const error = toStoreError(e, "final flush");
-      failure = new StoreError(
-        error.kind,
-        `closing lost ${this.pendingWrites} pending writes: ${error.message}`,
-        { table: error.table, key: error.key, cause: error, sqliteCode: error.sqliteCode },
-      );
-      this.#logger?.error("final flush failed while closing", { error: failure });
-    }
+    const failure = this.#scheduler.finalFlush((e) => toStoreError(e, "final flush"));
     this.#closed = true;
     this.#db.close();
-    return failure ? Promise.reject(failure) : Promise.resolve();
+    return Promise.resolve(failure).then((error) => {
+      if (error) throw error;
+    });
   }
 
   /** Closes the store (`await using store = await SqliteStore.open(...)`). */
@@ -434,9 +403,7 @@ export class SqliteStore implements Backend {
 
   /** {@inheritDoc DeviceStore.loadDevice} */
   loadDevice(): Promise<Device | undefined> {
-    return this.#op(() => {
-      return this.#read(() => this.#signal.loadDevice(), "device", String(this.deviceId));
-    });
+    return this.#hot.loadDevice();
   }
 
   /** {@inheritDoc DeviceStore.saveDevice} */
@@ -446,9 +413,7 @@ export class SqliteStore implements Backend {
 
   /** {@inheritDoc DeviceStore.deviceExists} */
   deviceExists(): Promise<boolean> {
-    return this.#op(() => {
-      return this.#read(() => this.#signal.deviceExists(), "device", String(this.deviceId));
-    });
+    return this.#hot.deviceExists();
   }
 
   /** {@inheritDoc DeviceStore.deleteDevice} */

@@ -54,6 +54,10 @@ export interface WriteBehindState {
   nextIncomingSeq(): number;
   /** Every inbox entry, stored or pending, oldest first. */
   allIncoming(): Awaitable<Array<[string, IncomingRow]>>;
+  /** The newest device (a copy), or `undefined` when none was saved. Failed reads are `StoreError`s. */
+  loadDevice(): Awaitable<Device | undefined>;
+  /** True when a device was saved. Failed reads are `StoreError`s. */
+  deviceExists(): Awaitable<boolean>;
   /** Records a device save (a copy), written at the next flush. */
   saveDevice(device: Device): void;
 }
@@ -235,6 +239,16 @@ export class WriteBehindFacade {
       checkKey("sender_keys", "name", name);
       this.#s.senderKeys.delete(name);
     });
+  }
+
+  /** See `DeviceStore.loadDevice`. */
+  loadDevice(): Promise<Device | undefined> {
+    return this.#h.op(() => this.#s.loadDevice());
+  }
+
+  /** See `DeviceStore.deviceExists`. */
+  deviceExists(): Promise<boolean> {
+    return this.#h.op(() => this.#s.deviceExists());
   }
 
   /** See `DeviceStore.saveDevice`. */
