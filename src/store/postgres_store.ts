@@ -28,9 +28,10 @@ import type { PostgresContext } from "./postgres_context.ts";
 import { PostgresDb, type PostgresSynchronousCommit, type Querier } from "./postgres_db.ts";
 import { type PostgresConnection, toStoreError } from "./postgres_driver.ts";
 import { listPostgresDevices, type PostgresDeviceSummary } from "./postgres_devices.ts";
-import { PostgresProtocol } from "./postgres_protocol.ts";
+import { postgresProtocolSql } from "./postgres_protocol.ts";
 import { PostgresSignalState } from "./postgres_signal.ts";
 import { LOCK_NAMESPACE, SCHEMA_LOCK_KEY } from "./postgres_schema.ts";
+import { ProtocolCore } from "./protocol_core.ts";
 import type {
   AppStateMutationMac,
   AppStateSyncKey,
@@ -102,7 +103,7 @@ export class PostgresStore implements Backend {
   readonly #db: PostgresDb;
   readonly #signal: PostgresSignalState;
   readonly #appSync: PostgresAppSync;
-  readonly #protocol: PostgresProtocol;
+  readonly #protocol: ProtocolCore;
   readonly #hot: WriteBehindFacade;
   readonly #scheduler: FlushScheduler;
   readonly #logger: Logger | undefined;
@@ -128,7 +129,7 @@ export class PostgresStore implements Backend {
       read: (fn, table, key) => this.#read(fn, table, key),
     };
     this.#appSync = new PostgresAppSync(context);
-    this.#protocol = new PostgresProtocol(context);
+    this.#protocol = new ProtocolCore(postgresProtocolSql(context), context.clock);
     this.#hot = new WriteBehindFacade(this.#signal, {
       op: (fn) => this.#op(fn),
       live: () => this.#live(),

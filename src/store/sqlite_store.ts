@@ -24,13 +24,14 @@ import type { Logger } from "../logger.ts";
 import type { PreKeyRecord, SenderKeyRecord, SessionRecord, SignedPreKeyRecord } from "../signal/mod.ts";
 import type { Awaitable } from "./awaitable.ts";
 import type { Backend } from "./backend.ts";
+import { ProtocolCore } from "./protocol_core.ts";
 import type { Clock } from "./cache.ts";
 import type { Device } from "./device.ts";
 import { closedError, StoreError } from "./errors.ts";
 import { SqliteAppSync } from "./sqlite_app_sync.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 import { SqliteDb, type SqliteSynchronous, toStoreError } from "./sqlite_db.ts";
-import { SqliteProtocol } from "./sqlite_protocol.ts";
+import { sqliteProtocolSql } from "./sqlite_protocol.ts";
 import { SqliteSignalState } from "./sqlite_signal.ts";
 import type {
   AppStateMutationMac,
@@ -97,7 +98,7 @@ export class SqliteStore implements Backend {
   readonly #db: SqliteDb;
   readonly #signal: SqliteSignalState;
   readonly #appSync: SqliteAppSync;
-  readonly #protocol: SqliteProtocol;
+  readonly #protocol: ProtocolCore;
   readonly #hot: WriteBehindFacade;
   readonly #scheduler: FlushScheduler;
   readonly #logger: Logger | undefined;
@@ -118,7 +119,7 @@ export class SqliteStore implements Backend {
       read: (fn, table, key) => this.#read(fn, table, key),
     };
     this.#appSync = new SqliteAppSync(context);
-    this.#protocol = new SqliteProtocol(context);
+    this.#protocol = new ProtocolCore(sqliteProtocolSql(context), context.clock);
     this.#hot = new WriteBehindFacade(this.#signal, {
       op: (fn) => this.#op(fn),
       live: () => this.#live(),
