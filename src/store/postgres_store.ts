@@ -18,19 +18,20 @@
 
 import type { Logger } from "../logger.ts";
 import type { PreKeyRecord, SenderKeyRecord, SessionRecord, SignedPreKeyRecord } from "../signal/mod.ts";
+import { AppSyncCore } from "./app_sync_core.ts";
 import type { Awaitable } from "./awaitable.ts";
 import type { Backend } from "./backend.ts";
 import type { Clock } from "./cache.ts";
 import type { Device } from "./device.ts";
 import { closedError } from "./errors.ts";
-import { PostgresAppSync } from "./postgres_app_sync.ts";
+import { postgresAppSyncSql } from "./postgres_app_sync.ts";
 import type { PostgresContext } from "./postgres_context.ts";
 import { PostgresDb, type PostgresSynchronousCommit, type Querier } from "./postgres_db.ts";
-import { type PostgresConnection, toStoreError } from "./postgres_driver.ts";
 import { listPostgresDevices, type PostgresDeviceSummary } from "./postgres_devices.ts";
+import { type PostgresConnection, toStoreError } from "./postgres_driver.ts";
 import { postgresProtocolSql } from "./postgres_protocol.ts";
-import { PostgresSignalState } from "./postgres_signal.ts";
 import { LOCK_NAMESPACE, SCHEMA_LOCK_KEY } from "./postgres_schema.ts";
+import { PostgresSignalState } from "./postgres_signal.ts";
 import { ProtocolCore } from "./protocol_core.ts";
 import type {
   AppStateMutationMac,
@@ -43,8 +44,8 @@ import type {
   TcTokenEntry,
 } from "./types.ts";
 import { checkInt } from "./validate.ts";
-import { WriteBehindFacade } from "./write_behind_facade.ts";
 import { checkWriteBehindOptions, FlushScheduler, WRITE_BEHIND_DEFAULTS } from "./write_behind.ts";
+import { WriteBehindFacade } from "./write_behind_facade.ts";
 
 /** Options for {@linkcode PostgresStore.open}. */
 export interface PostgresStoreOptions {
@@ -102,7 +103,7 @@ export class PostgresStore implements Backend {
   readonly #options: PostgresStoreOptions;
   readonly #db: PostgresDb;
   readonly #signal: PostgresSignalState;
-  readonly #appSync: PostgresAppSync;
+  readonly #appSync: AppSyncCore;
   readonly #protocol: ProtocolCore;
   readonly #hot: WriteBehindFacade;
   readonly #scheduler: FlushScheduler;
@@ -128,7 +129,7 @@ export class PostgresStore implements Backend {
       write: (fn, table, key, multi) => this.#write(fn, table, key, multi ?? false),
       read: (fn, table, key) => this.#read(fn, table, key),
     };
-    this.#appSync = new PostgresAppSync(context);
+    this.#appSync = new AppSyncCore(postgresAppSyncSql(context));
     this.#protocol = new ProtocolCore(postgresProtocolSql(context), context.clock);
     this.#hot = new WriteBehindFacade(this.#signal, {
       op: (fn) => this.#op(fn),

@@ -22,13 +22,14 @@
 
 import type { Logger } from "../logger.ts";
 import type { PreKeyRecord, SenderKeyRecord, SessionRecord, SignedPreKeyRecord } from "../signal/mod.ts";
+import { AppSyncCore } from "./app_sync_core.ts";
 import type { Awaitable } from "./awaitable.ts";
 import type { Backend } from "./backend.ts";
-import { ProtocolCore } from "./protocol_core.ts";
 import type { Clock } from "./cache.ts";
 import type { Device } from "./device.ts";
 import { closedError, StoreError } from "./errors.ts";
-import { SqliteAppSync } from "./sqlite_app_sync.ts";
+import { ProtocolCore } from "./protocol_core.ts";
+import { sqliteAppSyncSql } from "./sqlite_app_sync.ts";
 import type { SqliteContext } from "./sqlite_context.ts";
 import { SqliteDb, type SqliteSynchronous, toStoreError } from "./sqlite_db.ts";
 import { sqliteProtocolSql } from "./sqlite_protocol.ts";
@@ -44,8 +45,8 @@ import type {
   TcTokenEntry,
 } from "./types.ts";
 import { checkInt, checkKey } from "./validate.ts";
-import { WriteBehindFacade } from "./write_behind_facade.ts";
 import { checkWriteBehindOptions, FlushScheduler, WRITE_BEHIND_DEFAULTS } from "./write_behind.ts";
+import { WriteBehindFacade } from "./write_behind_facade.ts";
 
 /** Options for {@linkcode SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -97,7 +98,7 @@ export class SqliteStore implements Backend {
   readonly #options: SqliteStoreOptions;
   readonly #db: SqliteDb;
   readonly #signal: SqliteSignalState;
-  readonly #appSync: SqliteAppSync;
+  readonly #appSync: AppSyncCore;
   readonly #protocol: ProtocolCore;
   readonly #hot: WriteBehindFacade;
   readonly #scheduler: FlushScheduler;
@@ -118,7 +119,7 @@ export class SqliteStore implements Backend {
       write: (fn, table, key) => this.#write(fn, table, key),
       read: (fn, table, key) => this.#read(fn, table, key),
     };
-    this.#appSync = new SqliteAppSync(context);
+    this.#appSync = new AppSyncCore(sqliteAppSyncSql(context));
     this.#protocol = new ProtocolCore(sqliteProtocolSql(context), context.clock);
     this.#hot = new WriteBehindFacade(this.#signal, {
       op: (fn) => this.#op(fn),
