@@ -19,15 +19,14 @@
 import type { Logger } from "../logger.ts";
 import type { PreKeyRecord, SenderKeyRecord, SessionRecord, SignedPreKeyRecord } from "../signal/mod.ts";
 import { AppSyncCore } from "./app_sync_core.ts";
-import type { Awaitable } from "./awaitable.ts";
 import type { Backend } from "./backend.ts";
 import type { Clock } from "./cache.ts";
 import type { Device } from "./device.ts";
 import { closedError } from "./errors.ts";
 import { postgresAppSyncSql } from "./postgres_app_sync.ts";
-import type { PostgresContext } from "./postgres_context.ts";
 import { PostgresDb, type PostgresSynchronousCommit, type Querier } from "./postgres_db.ts";
 import { listPostgresDevices, type PostgresDeviceSummary } from "./postgres_devices.ts";
+import { PostgresJournal } from "./postgres_journal.ts";
 import { type PostgresConnection, toStoreError } from "./postgres_driver.ts";
 import { postgresProtocolSql } from "./postgres_protocol.ts";
 import { LOCK_NAMESPACE, SCHEMA_LOCK_KEY } from "./postgres_schema.ts";
@@ -44,7 +43,7 @@ import type {
   TcTokenEntry,
 } from "./types.ts";
 import { checkInt } from "./validate.ts";
-import { checkWriteBehindOptions, FlushScheduler, WRITE_BEHIND_DEFAULTS } from "./write_behind.ts";
+import { checkWriteBehindOptions, WRITE_BEHIND_DEFAULTS } from "./write_behind.ts";
 import { WriteBehindFacade } from "./write_behind_facade.ts";
 
 /** Options for {@linkcode PostgresStore.open}. */
@@ -106,8 +105,7 @@ export class PostgresStore implements Backend {
   readonly #appSync: AppSyncCore;
   readonly #protocol: ProtocolCore;
   readonly #hot: WriteBehindFacade;
-  readonly #scheduler: FlushScheduler;
-  readonly #logger: Logger | undefined;
+  readonly #journal: PostgresJournal;
   #closed = false;
 
   private constructor(
@@ -120,28 +118,21 @@ export class PostgresStore implements Backend {
     this.#connection = connection;
     this.#options = options;
     this.#db = db;
-    this.#logger = options.logger;
     const run = <T>(fn: (q: Querier) => Promise<T>) => db.run(fn);
     this.#signal = new PostgresSignalState(deviceId, run, options.cacheSize ?? DEFAULTS.cacheSize);
-    const context: PostgresContext = {
-      deviceId,
-      clock: options.clock ?? Date.now,
-      write: (fn, table, key, multi) => this.#write(fn, table, key, multi ?? false),
-      read: (fn, table, key) => this.#read(fn, table, key),
-    };
+    this.#journal = new PostgresJournal(db, this.#signal, {
+      flushDelayMs: options.flushDelayMs ?? DEFAULTS.flushDelayMs,
+      logger: options.logger,
+    });
+    const context = this.#journal.context(deviceId, options.clock ?? Date.now);
     this.#appSync = new AppSyncCore(postgresAppSyncSql(context));
     this.#protocol = new ProtocolCore(postgresProtocolSql(context), context.clock);
     this.#hot = new WriteBehindFacade(this.#signal, {
-      op: (fn) => this.#op(fn),
-      live: () => this.#live(),
-      dirtied: () => this.#dirtied(),
+      live: () => {
+        if (this.#closed) throw closedError();
+      },
+      dirtied: () => this.#journal.scheduler.schedule(),
       clock: context.clock,
-    });
-    this.#scheduler = new FlushScheduler({
-      delayMs: options.flushDelayMs ?? DEFAULTS.flushDelayMs,
-      flush: () => this.#flushPending(),
-      pending: () => this.pendingWrites,
-      logger: options.logger,
     });
   }
 
@@ -220,111 +211,9 @@ export class PostgresStore implements Backend {
 
   // --- plumbing --------------------------------------------------------------------------------------
 
-  /** Runs an operation on the open store; synchronous throws (validation) become rejections. */
-  #live(): void {
-    if (this.#closed) throw closedError();
-  }
-
-  #op<T>(fn: () => Awaitable<T>): Promise<T> {
-    try {
-      this.#live();
-      return Promise.resolve(fn());
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  #read<T>(fn: (q: Querier) => Promise<T>, table: string, key?: string): Promise<T> {
-    return this.#db.run(async (q) => {
-      try {
-        return await fn(q);
-      } catch (e) {
-        throw toStoreError(e, `reading ${table}`, table, key);
-      }
-    });
-  }
-
-  #write<T>(
-    fn: (q: Querier) => Promise<T>,
-    table: string,
-    key: string | undefined,
-    multi: boolean,
-  ): Promise<T> {
-    const signal = this.#signal;
-    return this.#db.run(async (q) => {
-      const pending = signal.beginFlush();
-      if (!pending && !multi) {
-        try {
-          return await fn(q);
-        } catch (e) {
-          throw toStoreError(e, `writing ${table}`, table, key);
-        }
-      }
-      let journalError: unknown;
-      let result: T;
-      try {
-        await q.query("BEGIN");
-        // The call's own change first: if the journal then cannot be written, the call still commits.
-        result = await fn(q);
-        if (pending) {
-          await q.query("SAVEPOINT journal");
-          try {
-            await signal.writeFlush(q);
-            await q.query("RELEASE SAVEPOINT journal");
-          } catch (e) {
-            journalError = e;
-            await q.query("ROLLBACK TO SAVEPOINT journal");
-          }
-        }
-        await q.query("COMMIT");
-      } catch (e) {
-        await q.query("ROLLBACK").catch(() => {});
-        signal.abortFlush();
-        throw toStoreError(e, `writing ${table}`, table, key);
-      }
-      if (journalError === undefined) {
-        if (pending) {
-          signal.commitFlush();
-          this.#scheduler.committed();
-        }
-      } else {
-        signal.abortFlush();
-        this.#scheduler.journalFailed(journalError);
-      }
-      return result;
-    });
-  }
-
-  /** Commits the write-behind journal in one transaction; rejects (keeping it pending) on failure. */
-  #flushPending(): Promise<void> {
-    this.#scheduler.cancel();
-    const signal = this.#signal;
-    // Nothing pending and nothing in flight: every write so far is committed (or its caller was told).
-    if (signal.dirtyCount === 0) return Promise.resolve();
-    return this.#db.run(async (q) => {
-      if (!signal.beginFlush()) return;
-      const count = signal.dirtyCount;
-      try {
-        await q.query("BEGIN");
-        await signal.writeFlush(q);
-        await q.query("COMMIT");
-      } catch (e) {
-        await q.query("ROLLBACK").catch(() => {});
-        signal.abortFlush();
-        throw toStoreError(e, "flushing pending writes");
-      }
-      signal.commitFlush();
-      this.#logger?.debug("flushed pending writes", { count });
-    });
-  }
-
-  #dirtied(): void {
-    this.#scheduler.schedule();
-  }
-
   /** {@inheritDoc Backend.flush} */
   flush(): Promise<void> {
-    return this.#op(() => this.#scheduler.flushNow());
+    return this.#hot.op(() => this.#journal.scheduler.flushNow());
   }
 
   /**
@@ -336,8 +225,8 @@ export class PostgresStore implements Backend {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const failure = await this.#scheduler.finalFlush((e) => toStoreError(e, "final flush"));
-    this.#scheduler.cancel();
+    const failure = await this.#journal.scheduler.finalFlush((e) => toStoreError(e, "final flush"));
+    this.#journal.scheduler.cancel();
     await this.#db.close();
     if (failure) throw failure;
   }
@@ -453,7 +342,7 @@ export class PostgresStore implements Backend {
 
   /** {@inheritDoc DeviceStore.deleteDevice} */
   deleteDevice(): Promise<void> {
-    return this.#op(() =>
+    return this.#hot.op(() =>
       this.#db.transaction(async (q) => {
         try {
           // The cascade removes every row of the account; the empty row keeps the id and the lease epoch.
@@ -466,7 +355,7 @@ export class PostgresStore implements Backend {
           throw toStoreError(e, "deleting the account", "device", String(this.deviceId));
         }
       }).then(() => {
-        this.#scheduler.cancel();
+        this.#journal.scheduler.cancel();
         this.#signal.reset();
         this.#protocol.reset();
       })
@@ -475,8 +364,8 @@ export class PostgresStore implements Backend {
 
   /** {@inheritDoc DeviceStore.listDeviceIds} */
   listDeviceIds(): Promise<number[]> {
-    return this.#op(() =>
-      this.#read(
+    return this.#hot.op(() =>
+      this.#journal.read(
         async (q) =>
           (await q.query("SELECT device_id FROM wadeno_device ORDER BY device_id")).rows.map((r) =>
             Number(r.device_id)
@@ -488,13 +377,13 @@ export class PostgresStore implements Backend {
 
   /** Every account in this store's database, as {@linkcode PostgresStore.listDevices} lists them. */
   listDevices(): Promise<PostgresDeviceSummary[]> {
-    return this.#op(() => listPostgresDevices(this.#connection));
+    return this.#hot.op(() => listPostgresDevices(this.#connection));
   }
 
   /** {@inheritDoc DeviceStore.createDeviceId} */
   createDeviceId(): Promise<number> {
-    return this.#op(() =>
-      this.#write(
+    return this.#hot.op(() =>
+      this.#journal.write(
         async (q) => {
           // Ids are max + 1 under the schema lock, so explicit ids (open({ deviceId })) never collide.
           await q.query("SELECT pg_advisory_xact_lock($1, $2)", [LOCK_NAMESPACE, SCHEMA_LOCK_KEY]);
@@ -515,184 +404,184 @@ export class PostgresStore implements Backend {
 
   /** {@inheritDoc AppSyncStore.getSyncKey} */
   getSyncKey(keyId: Uint8Array): Promise<AppStateSyncKey | undefined> {
-    return this.#op(() => this.#appSync.getSyncKey(keyId));
+    return this.#hot.op(() => this.#appSync.getSyncKey(keyId));
   }
 
   /** {@inheritDoc AppSyncStore.setSyncKey} */
   setSyncKey(keyId: Uint8Array, key: AppStateSyncKey): Promise<void> {
-    return this.#op(() => this.#appSync.setSyncKey(keyId, key));
+    return this.#hot.op(() => this.#appSync.setSyncKey(keyId, key));
   }
 
   /** {@inheritDoc AppSyncStore.getLatestSyncKeyId} */
   getLatestSyncKeyId(): Promise<Uint8Array | undefined> {
-    return this.#op(() => this.#appSync.getLatestSyncKeyId());
+    return this.#hot.op(() => this.#appSync.getLatestSyncKeyId());
   }
 
   /** {@inheritDoc AppSyncStore.getAppStateVersion} */
   getAppStateVersion(name: string): Promise<HashState> {
-    return this.#op(() => this.#appSync.getAppStateVersion(name));
+    return this.#hot.op(() => this.#appSync.getAppStateVersion(name));
   }
 
   /** {@inheritDoc AppSyncStore.setAppStateVersion} */
   setAppStateVersion(name: string, state: HashState): Promise<void> {
-    return this.#op(() => this.#appSync.setAppStateVersion(name, state));
+    return this.#hot.op(() => this.#appSync.setAppStateVersion(name, state));
   }
 
   /** {@inheritDoc AppSyncStore.deleteAppStateVersion} */
   deleteAppStateVersion(name: string): Promise<void> {
-    return this.#op(() => this.#appSync.deleteAppStateVersion(name));
+    return this.#hot.op(() => this.#appSync.deleteAppStateVersion(name));
   }
 
   /** {@inheritDoc AppSyncStore.putMutationMacs} */
   putMutationMacs(name: string, version: number, macs: readonly AppStateMutationMac[]): Promise<void> {
-    return this.#op(() => this.#appSync.putMutationMacs(name, version, macs));
+    return this.#hot.op(() => this.#appSync.putMutationMacs(name, version, macs));
   }
 
   /** {@inheritDoc AppSyncStore.getMutationMac} */
   getMutationMac(name: string, indexMac: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.#op(() => this.#appSync.getMutationMac(name, indexMac));
+    return this.#hot.op(() => this.#appSync.getMutationMac(name, indexMac));
   }
 
   /** {@inheritDoc AppSyncStore.deleteMutationMacs} */
   deleteMutationMacs(name: string, indexMacs: readonly Uint8Array[]): Promise<void> {
-    return this.#op(() => this.#appSync.deleteMutationMacs(name, indexMacs));
+    return this.#hot.op(() => this.#appSync.deleteMutationMacs(name, indexMacs));
   }
 
   // --- ProtocolStore -------------------------------------------------------------------------------
 
   /** {@inheritDoc ProtocolStore.getSkdmRecipients} */
   getSkdmRecipients(groupJid: string): Promise<string[]> {
-    return this.#op(() => this.#protocol.getSkdmRecipients(groupJid));
+    return this.#hot.op(() => this.#protocol.getSkdmRecipients(groupJid));
   }
 
   /** {@inheritDoc ProtocolStore.addSkdmRecipients} */
   addSkdmRecipients(groupJid: string, deviceJids: readonly string[]): Promise<void> {
-    return this.#op(() => this.#protocol.addSkdmRecipients(groupJid, deviceJids));
+    return this.#hot.op(() => this.#protocol.addSkdmRecipients(groupJid, deviceJids));
   }
 
   /** {@inheritDoc ProtocolStore.clearSkdmRecipients} */
   clearSkdmRecipients(groupJid: string): Promise<void> {
-    return this.#op(() => this.#protocol.clearSkdmRecipients(groupJid));
+    return this.#hot.op(() => this.#protocol.clearSkdmRecipients(groupJid));
   }
 
   /** {@inheritDoc ProtocolStore.getLidMapping} */
   getLidMapping(lid: string): Promise<LidPnMappingEntry | undefined> {
-    return this.#op(() => this.#protocol.getLidMapping(lid));
+    return this.#hot.op(() => this.#protocol.getLidMapping(lid));
   }
 
   /** {@inheritDoc ProtocolStore.getPnMapping} */
   getPnMapping(phoneNumber: string): Promise<LidPnMappingEntry | undefined> {
-    return this.#op(() => this.#protocol.getPnMapping(phoneNumber));
+    return this.#hot.op(() => this.#protocol.getPnMapping(phoneNumber));
   }
 
   /** {@inheritDoc ProtocolStore.putLidMapping} */
   putLidMapping(entry: LidPnMappingEntry): Promise<void> {
-    return this.#op(() => this.#protocol.putLidMapping(entry));
+    return this.#hot.op(() => this.#protocol.putLidMapping(entry));
   }
 
   /** {@inheritDoc ProtocolStore.getAllLidMappings} */
   getAllLidMappings(): Promise<LidPnMappingEntry[]> {
-    return this.#op(() => this.#protocol.getAllLidMappings());
+    return this.#hot.op(() => this.#protocol.getAllLidMappings());
   }
 
   /** {@inheritDoc ProtocolStore.saveBaseKey} */
   saveBaseKey(address: string, messageId: string, baseKey: Uint8Array): Promise<void> {
-    return this.#op(() => this.#protocol.saveBaseKey(address, messageId, baseKey));
+    return this.#hot.op(() => this.#protocol.saveBaseKey(address, messageId, baseKey));
   }
 
   /** {@inheritDoc ProtocolStore.hasSameBaseKey} */
   hasSameBaseKey(address: string, messageId: string, currentBaseKey: Uint8Array): Promise<boolean> {
-    return this.#op(() => this.#protocol.hasSameBaseKey(address, messageId, currentBaseKey));
+    return this.#hot.op(() => this.#protocol.hasSameBaseKey(address, messageId, currentBaseKey));
   }
 
   /** {@inheritDoc ProtocolStore.deleteBaseKey} */
   deleteBaseKey(address: string, messageId: string): Promise<void> {
-    return this.#op(() => this.#protocol.deleteBaseKey(address, messageId));
+    return this.#hot.op(() => this.#protocol.deleteBaseKey(address, messageId));
   }
 
   /** {@inheritDoc ProtocolStore.updateDeviceList} */
   updateDeviceList(record: DeviceListRecord): Promise<void> {
-    return this.#op(() => this.#protocol.updateDeviceList(record));
+    return this.#hot.op(() => this.#protocol.updateDeviceList(record));
   }
 
   /** {@inheritDoc ProtocolStore.getDevices} */
   getDevices(user: string): Promise<DeviceListRecord | undefined> {
-    return this.#op(() => this.#protocol.getDevices(user));
+    return this.#hot.op(() => this.#protocol.getDevices(user));
   }
 
   /** {@inheritDoc ProtocolStore.deleteDeviceList} */
   deleteDeviceList(user: string): Promise<void> {
-    return this.#op(() => this.#protocol.deleteDeviceList(user));
+    return this.#hot.op(() => this.#protocol.deleteDeviceList(user));
   }
 
   /** {@inheritDoc ProtocolStore.markForgetSenderKey} */
   markForgetSenderKey(groupJid: string, participant: string): Promise<void> {
-    return this.#op(() => this.#protocol.markForgetSenderKey(groupJid, participant));
+    return this.#hot.op(() => this.#protocol.markForgetSenderKey(groupJid, participant));
   }
 
   /** {@inheritDoc ProtocolStore.consumeForgetMarks} */
   consumeForgetMarks(groupJid: string): Promise<string[]> {
-    return this.#op(() => this.#protocol.consumeForgetMarks(groupJid));
+    return this.#hot.op(() => this.#protocol.consumeForgetMarks(groupJid));
   }
 
   /** {@inheritDoc ProtocolStore.getTcToken} */
   getTcToken(jid: string): Promise<TcTokenEntry | undefined> {
-    return this.#op(() => this.#protocol.getTcToken(jid));
+    return this.#hot.op(() => this.#protocol.getTcToken(jid));
   }
 
   /** {@inheritDoc ProtocolStore.putTcToken} */
   putTcToken(jid: string, entry: TcTokenEntry): Promise<void> {
-    return this.#op(() => this.#protocol.putTcToken(jid, entry));
+    return this.#hot.op(() => this.#protocol.putTcToken(jid, entry));
   }
 
   /** {@inheritDoc ProtocolStore.deleteTcToken} */
   deleteTcToken(jid: string): Promise<void> {
-    return this.#op(() => this.#protocol.deleteTcToken(jid));
+    return this.#hot.op(() => this.#protocol.deleteTcToken(jid));
   }
 
   /** {@inheritDoc ProtocolStore.getAllTcTokenJids} */
   getAllTcTokenJids(): Promise<string[]> {
-    return this.#op(() => this.#protocol.getAllTcTokenJids());
+    return this.#hot.op(() => this.#protocol.getAllTcTokenJids());
   }
 
   /** {@inheritDoc ProtocolStore.deleteExpiredTcTokens} */
   deleteExpiredTcTokens(cutoff: number): Promise<number> {
-    return this.#op(() => this.#protocol.deleteExpiredTcTokens(cutoff));
+    return this.#hot.op(() => this.#protocol.deleteExpiredTcTokens(cutoff));
   }
 
   /** {@inheritDoc ProtocolStore.storeSentMessage} */
   storeSentMessage(chatJid: string, messageId: string, payload: Uint8Array): Promise<void> {
-    return this.#op(() => this.#protocol.storeSentMessage(chatJid, messageId, payload));
+    return this.#hot.op(() => this.#protocol.storeSentMessage(chatJid, messageId, payload));
   }
 
   /** {@inheritDoc ProtocolStore.takeSentMessage} */
   takeSentMessage(chatJid: string, messageId: string): Promise<Uint8Array | undefined> {
-    return this.#op(() => this.#protocol.takeSentMessage(chatJid, messageId));
+    return this.#hot.op(() => this.#protocol.takeSentMessage(chatJid, messageId));
   }
 
   /** {@inheritDoc ProtocolStore.getSentMessage} */
   getSentMessage(chatJid: string, messageId: string): Promise<Uint8Array | undefined> {
-    return this.#op(() => this.#protocol.getSentMessage(chatJid, messageId));
+    return this.#hot.op(() => this.#protocol.getSentMessage(chatJid, messageId));
   }
 
   /** {@inheritDoc ProtocolStore.deleteExpiredSentMessages} */
   deleteExpiredSentMessages(cutoff: number): Promise<number> {
-    return this.#op(() => this.#protocol.deleteExpiredSentMessages(cutoff));
+    return this.#hot.op(() => this.#protocol.deleteExpiredSentMessages(cutoff));
   }
 
   /** {@inheritDoc ProtocolStore.putMessageSecret} */
   putMessageSecret(chatJid: string, senderJid: string, messageId: string, secret: Uint8Array): Promise<void> {
-    return this.#op(() => this.#protocol.putMessageSecret(chatJid, senderJid, messageId, secret));
+    return this.#hot.op(() => this.#protocol.putMessageSecret(chatJid, senderJid, messageId, secret));
   }
 
   /** {@inheritDoc ProtocolStore.getMessageSecret} */
   getMessageSecret(chatJid: string, senderJid: string, messageId: string): Promise<Uint8Array | undefined> {
-    return this.#op(() => this.#protocol.getMessageSecret(chatJid, senderJid, messageId));
+    return this.#hot.op(() => this.#protocol.getMessageSecret(chatJid, senderJid, messageId));
   }
 
   /** {@inheritDoc ProtocolStore.deleteExpiredMessageSecrets} */
   deleteExpiredMessageSecrets(cutoff: number): Promise<number> {
-    return this.#op(() => this.#protocol.deleteExpiredMessageSecrets(cutoff));
+    return this.#hot.op(() => this.#protocol.deleteExpiredMessageSecrets(cutoff));
   }
 
   // --- InboxStore ------------------------------------------------------------------------------------

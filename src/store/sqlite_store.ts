@@ -23,15 +23,14 @@
 import type { Logger } from "../logger.ts";
 import type { PreKeyRecord, SenderKeyRecord, SessionRecord, SignedPreKeyRecord } from "../signal/mod.ts";
 import { AppSyncCore } from "./app_sync_core.ts";
-import type { Awaitable } from "./awaitable.ts";
 import type { Backend } from "./backend.ts";
 import type { Clock } from "./cache.ts";
 import type { Device } from "./device.ts";
 import { closedError, StoreError } from "./errors.ts";
 import { ProtocolCore } from "./protocol_core.ts";
 import { sqliteAppSyncSql } from "./sqlite_app_sync.ts";
-import type { SqliteContext } from "./sqlite_context.ts";
 import { SqliteDb, type SqliteSynchronous, toStoreError } from "./sqlite_db.ts";
+import { SqliteJournal } from "./sqlite_journal.ts";
 import { sqliteProtocolSql } from "./sqlite_protocol.ts";
 import { SqliteSignalState } from "./sqlite_signal.ts";
 import type {
@@ -45,7 +44,7 @@ import type {
   TcTokenEntry,
 } from "./types.ts";
 import { checkInt, checkKey } from "./validate.ts";
-import { checkWriteBehindOptions, FlushScheduler, WRITE_BEHIND_DEFAULTS } from "./write_behind.ts";
+import { checkWriteBehindOptions, WRITE_BEHIND_DEFAULTS } from "./write_behind.ts";
 import { WriteBehindFacade } from "./write_behind_facade.ts";
 
 /** Options for {@linkcode SqliteStore.open}. */
@@ -101,8 +100,7 @@ export class SqliteStore implements Backend {
   readonly #appSync: AppSyncCore;
   readonly #protocol: ProtocolCore;
   readonly #hot: WriteBehindFacade;
-  readonly #scheduler: FlushScheduler;
-  readonly #logger: Logger | undefined;
+  readonly #journal: SqliteJournal;
   #closed = false;
 
   private constructor(path: string, db: SqliteDb, options: SqliteStoreOptions, deviceId: number) {
@@ -110,28 +108,20 @@ export class SqliteStore implements Backend {
     this.deviceId = deviceId;
     this.#options = options;
     this.#db = db;
-    this.#logger = options.logger;
     this.#signal = new SqliteSignalState(db, deviceId, options.cacheSize ?? DEFAULTS.cacheSize);
-    const context: SqliteContext = {
-      db,
-      deviceId,
-      clock: options.clock ?? Date.now,
-      write: (fn, table, key) => this.#write(fn, table, key),
-      read: (fn, table, key) => this.#read(fn, table, key),
-    };
+    this.#journal = new SqliteJournal(db, this.#signal, {
+      flushDelayMs: options.flushDelayMs ?? DEFAULTS.flushDelayMs,
+      logger: options.logger,
+    });
+    const context = this.#journal.context(deviceId, options.clock ?? Date.now);
     this.#appSync = new AppSyncCore(sqliteAppSyncSql(context));
     this.#protocol = new ProtocolCore(sqliteProtocolSql(context), context.clock);
     this.#hot = new WriteBehindFacade(this.#signal, {
-      op: (fn) => this.#op(fn),
-      live: () => this.#live(),
-      dirtied: () => this.#dirtied(),
+      live: () => {
+        if (this.#closed) throw closedError();
+      },
+      dirtied: () => this.#journal.scheduler.schedule(),
       clock: context.clock,
-    });
-    this.#scheduler = new FlushScheduler({
-      delayMs: options.flushDelayMs ?? DEFAULTS.flushDelayMs,
-      flush: () => this.#flushPending(),
-      pending: () => this.pendingWrites,
-      logger: options.logger,
     });
   }
 
@@ -211,86 +201,9 @@ export class SqliteStore implements Backend {
 
   // --- plumbing --------------------------------------------------------------------------------------
 
-  #live(): void {
-    if (this.#closed) throw closedError();
-  }
-
-  /** Runs a synchronous operation on the open store as a promise (errors become rejections). */
-  #op<T>(fn: () => Awaitable<T>): Promise<T> {
-    try {
-      this.#live();
-      return Promise.resolve(fn());
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  #read<T>(fn: () => T, table: string, key?: string): T {
-    try {
-      return fn();
-    } catch (e) {
-      throw toStoreError(e, `reading ${table}`, table, key);
-    }
-  }
-
-  #write<T>(fn: () => T, table: string, key?: string): T {
-    let journalError: unknown;
-    let result: T;
-    try {
-      result = this.#db.transaction(() => {
-        // The call's own change first: if the journal then cannot be written (a full disk), the retry below
-        // still lets a call that frees space go through.
-        const r = fn();
-        try {
-          this.#signal.writeDirty();
-        } catch (e) {
-          journalError = e;
-          throw e;
-        }
-        return r;
-      });
-    } catch (e) {
-      if (journalError === undefined) throw toStoreError(e, `writing ${table}`, table, key);
-      try {
-        result = this.#db.transaction(fn);
-      } catch (e2) {
-        throw toStoreError(e2, `writing ${table}`, table, key);
-      }
-      this.#scheduler.journalFailed(journalError);
-      return result;
-    }
-    this.#committed();
-    return result;
-  }
-
-  #committed(): void {
-    if (this.#signal.dirtyCount > 0) {
-      this.#signal.markClean();
-      this.#scheduler.committed();
-    }
-  }
-
-  /** Commits the write-behind journal; throws (keeping it pending) on failure. */
-  #flushPending(): void {
-    this.#scheduler.cancel();
-    const count = this.#signal.dirtyCount;
-    if (count === 0) return;
-    try {
-      this.#db.transaction(() => this.#signal.writeDirty());
-    } catch (e) {
-      throw toStoreError(e, "flushing pending writes");
-    }
-    this.#signal.markClean();
-    this.#logger?.debug("flushed pending writes", { count });
-  }
-
-  #dirtied(): void {
-    this.#scheduler.schedule();
-  }
-
   /** {@inheritDoc Backend.flush} */
   flush(): Promise<void> {
-    return this.#op(() => this.#scheduler.flushNow());
+    return this.#hot.op(() => this.#journal.scheduler.flushNow());
   }
 
   /**
@@ -301,7 +214,7 @@ export class SqliteStore implements Backend {
    */
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    const failure = this.#scheduler.finalFlush((e) => toStoreError(e, "final flush"));
+    const failure = this.#journal.scheduler.finalFlush((e) => toStoreError(e, "final flush"));
     this.#closed = true;
     this.#db.close();
     return Promise.resolve(failure).then((error) => {
@@ -420,7 +333,7 @@ export class SqliteStore implements Backend {
 
   /** {@inheritDoc DeviceStore.deleteDevice} */
   deleteDevice(): Promise<void> {
-    return this.#op(() => {
+    return this.#hot.op(() => {
       const db = this.#db;
       try {
         // The cascade removes every row of the account; the empty device row keeps the id reserved.
@@ -431,7 +344,7 @@ export class SqliteStore implements Backend {
       } catch (e) {
         throw toStoreError(e, "deleting the account", "device", String(this.deviceId));
       }
-      this.#scheduler.cancel();
+      this.#journal.scheduler.cancel();
       this.#signal.reset();
       this.#protocol.reset();
     });
@@ -439,8 +352,8 @@ export class SqliteStore implements Backend {
 
   /** {@inheritDoc DeviceStore.listDeviceIds} */
   listDeviceIds(): Promise<number[]> {
-    return this.#op(() => {
-      return this.#read(
+    return this.#hot.op(() => {
+      return this.#journal.read(
         () => this.#db.all("SELECT device_id FROM device ORDER BY device_id").map((r) => Number(r.device_id)),
         "device",
       );
@@ -449,8 +362,8 @@ export class SqliteStore implements Backend {
 
   /** {@inheritDoc DeviceStore.createDeviceId} */
   createDeviceId(): Promise<number> {
-    return this.#op(() => {
-      return this.#write(
+    return this.#hot.op(() => {
+      return this.#journal.write(
         () => Number(this.#db.prepare("INSERT INTO device (data) VALUES (NULL)").run().lastInsertRowid),
         "device",
       );
@@ -461,184 +374,184 @@ export class SqliteStore implements Backend {
 
   /** {@inheritDoc AppSyncStore.getSyncKey} */
   getSyncKey(keyId: Uint8Array): Promise<AppStateSyncKey | undefined> {
-    return this.#op(() => this.#appSync.getSyncKey(keyId));
+    return this.#hot.op(() => this.#appSync.getSyncKey(keyId));
   }
 
   /** {@inheritDoc AppSyncStore.setSyncKey} */
   setSyncKey(keyId: Uint8Array, key: AppStateSyncKey): Promise<void> {
-    return this.#op(() => this.#appSync.setSyncKey(keyId, key));
+    return this.#hot.op(() => this.#appSync.setSyncKey(keyId, key));
   }
 
   /** {@inheritDoc AppSyncStore.getLatestSyncKeyId} */
   getLatestSyncKeyId(): Promise<Uint8Array | undefined> {
-    return this.#op(() => this.#appSync.getLatestSyncKeyId());
+    return this.#hot.op(() => this.#appSync.getLatestSyncKeyId());
   }
 
   /** {@inheritDoc AppSyncStore.getAppStateVersion} */
   getAppStateVersion(name: string): Promise<HashState> {
-    return this.#op(() => this.#appSync.getAppStateVersion(name));
+    return this.#hot.op(() => this.#appSync.getAppStateVersion(name));
   }
 
   /** {@inheritDoc AppSyncStore.setAppStateVersion} */
   setAppStateVersion(name: string, state: HashState): Promise<void> {
-    return this.#op(() => this.#appSync.setAppStateVersion(name, state));
+    return this.#hot.op(() => this.#appSync.setAppStateVersion(name, state));
   }
 
   /** {@inheritDoc AppSyncStore.deleteAppStateVersion} */
   deleteAppStateVersion(name: string): Promise<void> {
-    return this.#op(() => this.#appSync.deleteAppStateVersion(name));
+    return this.#hot.op(() => this.#appSync.deleteAppStateVersion(name));
   }
 
   /** {@inheritDoc AppSyncStore.putMutationMacs} */
   putMutationMacs(name: string, version: number, macs: readonly AppStateMutationMac[]): Promise<void> {
-    return this.#op(() => this.#appSync.putMutationMacs(name, version, macs));
+    return this.#hot.op(() => this.#appSync.putMutationMacs(name, version, macs));
   }
 
   /** {@inheritDoc AppSyncStore.getMutationMac} */
   getMutationMac(name: string, indexMac: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.#op(() => this.#appSync.getMutationMac(name, indexMac));
+    return this.#hot.op(() => this.#appSync.getMutationMac(name, indexMac));
   }
 
   /** {@inheritDoc AppSyncStore.deleteMutationMacs} */
   deleteMutationMacs(name: string, indexMacs: readonly Uint8Array[]): Promise<void> {
-    return this.#op(() => this.#appSync.deleteMutationMacs(name, indexMacs));
+    return this.#hot.op(() => this.#appSync.deleteMutationMacs(name, indexMacs));
   }
 
   // --- ProtocolStore -------------------------------------------------------------------------------
 
   /** {@inheritDoc ProtocolStore.getSkdmRecipients} */
   getSkdmRecipients(groupJid: string): Promise<string[]> {
-    return this.#op(() => this.#protocol.getSkdmRecipients(groupJid));
+    return this.#hot.op(() => this.#protocol.getSkdmRecipients(groupJid));
   }
 
   /** {@inheritDoc ProtocolStore.addSkdmRecipients} */
   addSkdmRecipients(groupJid: string, deviceJids: readonly string[]): Promise<void> {
-    return this.#op(() => this.#protocol.addSkdmRecipients(groupJid, deviceJids));
+    return this.#hot.op(() => this.#protocol.addSkdmRecipients(groupJid, deviceJids));
   }
 
   /** {@inheritDoc ProtocolStore.clearSkdmRecipients} */
   clearSkdmRecipients(groupJid: string): Promise<void> {
-    return this.#op(() => this.#protocol.clearSkdmRecipients(groupJid));
+    return this.#hot.op(() => this.#protocol.clearSkdmRecipients(groupJid));
   }
 
   /** {@inheritDoc ProtocolStore.getLidMapping} */
   getLidMapping(lid: string): Promise<LidPnMappingEntry | undefined> {
-    return this.#op(() => this.#protocol.getLidMapping(lid));
+    return this.#hot.op(() => this.#protocol.getLidMapping(lid));
   }
 
   /** {@inheritDoc ProtocolStore.getPnMapping} */
   getPnMapping(phoneNumber: string): Promise<LidPnMappingEntry | undefined> {
-    return this.#op(() => this.#protocol.getPnMapping(phoneNumber));
+    return this.#hot.op(() => this.#protocol.getPnMapping(phoneNumber));
   }
 
   /** {@inheritDoc ProtocolStore.putLidMapping} */
   putLidMapping(entry: LidPnMappingEntry): Promise<void> {
-    return this.#op(() => this.#protocol.putLidMapping(entry));
+    return this.#hot.op(() => this.#protocol.putLidMapping(entry));
   }
 
   /** {@inheritDoc ProtocolStore.getAllLidMappings} */
   getAllLidMappings(): Promise<LidPnMappingEntry[]> {
-    return this.#op(() => this.#protocol.getAllLidMappings());
+    return this.#hot.op(() => this.#protocol.getAllLidMappings());
   }
 
   /** {@inheritDoc ProtocolStore.saveBaseKey} */
   saveBaseKey(address: string, messageId: string, baseKey: Uint8Array): Promise<void> {
-    return this.#op(() => this.#protocol.saveBaseKey(address, messageId, baseKey));
+    return this.#hot.op(() => this.#protocol.saveBaseKey(address, messageId, baseKey));
   }
 
   /** {@inheritDoc ProtocolStore.hasSameBaseKey} */
   hasSameBaseKey(address: string, messageId: string, currentBaseKey: Uint8Array): Promise<boolean> {
-    return this.#op(() => this.#protocol.hasSameBaseKey(address, messageId, currentBaseKey));
+    return this.#hot.op(() => this.#protocol.hasSameBaseKey(address, messageId, currentBaseKey));
   }
 
   /** {@inheritDoc ProtocolStore.deleteBaseKey} */
   deleteBaseKey(address: string, messageId: string): Promise<void> {
-    return this.#op(() => this.#protocol.deleteBaseKey(address, messageId));
+    return this.#hot.op(() => this.#protocol.deleteBaseKey(address, messageId));
   }
 
   /** {@inheritDoc ProtocolStore.updateDeviceList} */
   updateDeviceList(record: DeviceListRecord): Promise<void> {
-    return this.#op(() => this.#protocol.updateDeviceList(record));
+    return this.#hot.op(() => this.#protocol.updateDeviceList(record));
   }
 
   /** {@inheritDoc ProtocolStore.getDevices} */
   getDevices(user: string): Promise<DeviceListRecord | undefined> {
-    return this.#op(() => this.#protocol.getDevices(user));
+    return this.#hot.op(() => this.#protocol.getDevices(user));
   }
 
   /** {@inheritDoc ProtocolStore.deleteDeviceList} */
   deleteDeviceList(user: string): Promise<void> {
-    return this.#op(() => this.#protocol.deleteDeviceList(user));
+    return this.#hot.op(() => this.#protocol.deleteDeviceList(user));
   }
 
   /** {@inheritDoc ProtocolStore.markForgetSenderKey} */
   markForgetSenderKey(groupJid: string, participant: string): Promise<void> {
-    return this.#op(() => this.#protocol.markForgetSenderKey(groupJid, participant));
+    return this.#hot.op(() => this.#protocol.markForgetSenderKey(groupJid, participant));
   }
 
   /** {@inheritDoc ProtocolStore.consumeForgetMarks} */
   consumeForgetMarks(groupJid: string): Promise<string[]> {
-    return this.#op(() => this.#protocol.consumeForgetMarks(groupJid));
+    return this.#hot.op(() => this.#protocol.consumeForgetMarks(groupJid));
   }
 
   /** {@inheritDoc ProtocolStore.getTcToken} */
   getTcToken(jid: string): Promise<TcTokenEntry | undefined> {
-    return this.#op(() => this.#protocol.getTcToken(jid));
+    return this.#hot.op(() => this.#protocol.getTcToken(jid));
   }
 
   /** {@inheritDoc ProtocolStore.putTcToken} */
   putTcToken(jid: string, entry: TcTokenEntry): Promise<void> {
-    return this.#op(() => this.#protocol.putTcToken(jid, entry));
+    return this.#hot.op(() => this.#protocol.putTcToken(jid, entry));
   }
 
   /** {@inheritDoc ProtocolStore.deleteTcToken} */
   deleteTcToken(jid: string): Promise<void> {
-    return this.#op(() => this.#protocol.deleteTcToken(jid));
+    return this.#hot.op(() => this.#protocol.deleteTcToken(jid));
   }
 
   /** {@inheritDoc ProtocolStore.getAllTcTokenJids} */
   getAllTcTokenJids(): Promise<string[]> {
-    return this.#op(() => this.#protocol.getAllTcTokenJids());
+    return this.#hot.op(() => this.#protocol.getAllTcTokenJids());
   }
 
   /** {@inheritDoc ProtocolStore.deleteExpiredTcTokens} */
   deleteExpiredTcTokens(cutoff: number): Promise<number> {
-    return this.#op(() => this.#protocol.deleteExpiredTcTokens(cutoff));
+    return this.#hot.op(() => this.#protocol.deleteExpiredTcTokens(cutoff));
   }
 
   /** {@inheritDoc ProtocolStore.storeSentMessage} */
   storeSentMessage(chatJid: string, messageId: string, payload: Uint8Array): Promise<void> {
-    return this.#op(() => this.#protocol.storeSentMessage(chatJid, messageId, payload));
+    return this.#hot.op(() => this.#protocol.storeSentMessage(chatJid, messageId, payload));
   }
 
   /** {@inheritDoc ProtocolStore.takeSentMessage} */
   takeSentMessage(chatJid: string, messageId: string): Promise<Uint8Array | undefined> {
-    return this.#op(() => this.#protocol.takeSentMessage(chatJid, messageId));
+    return this.#hot.op(() => this.#protocol.takeSentMessage(chatJid, messageId));
   }
 
   /** {@inheritDoc ProtocolStore.getSentMessage} */
   getSentMessage(chatJid: string, messageId: string): Promise<Uint8Array | undefined> {
-    return this.#op(() => this.#protocol.getSentMessage(chatJid, messageId));
+    return this.#hot.op(() => this.#protocol.getSentMessage(chatJid, messageId));
   }
 
   /** {@inheritDoc ProtocolStore.deleteExpiredSentMessages} */
   deleteExpiredSentMessages(cutoff: number): Promise<number> {
-    return this.#op(() => this.#protocol.deleteExpiredSentMessages(cutoff));
+    return this.#hot.op(() => this.#protocol.deleteExpiredSentMessages(cutoff));
   }
 
   /** {@inheritDoc ProtocolStore.putMessageSecret} */
   putMessageSecret(chatJid: string, senderJid: string, messageId: string, secret: Uint8Array): Promise<void> {
-    return this.#op(() => this.#protocol.putMessageSecret(chatJid, senderJid, messageId, secret));
+    return this.#hot.op(() => this.#protocol.putMessageSecret(chatJid, senderJid, messageId, secret));
   }
 
   /** {@inheritDoc ProtocolStore.getMessageSecret} */
   getMessageSecret(chatJid: string, senderJid: string, messageId: string): Promise<Uint8Array | undefined> {
-    return this.#op(() => this.#protocol.getMessageSecret(chatJid, senderJid, messageId));
+    return this.#hot.op(() => this.#protocol.getMessageSecret(chatJid, senderJid, messageId));
   }
 
   /** {@inheritDoc ProtocolStore.deleteExpiredMessageSecrets} */
   deleteExpiredMessageSecrets(cutoff: number): Promise<number> {
-    return this.#op(() => this.#protocol.deleteExpiredMessageSecrets(cutoff));
+    return this.#hot.op(() => this.#protocol.deleteExpiredMessageSecrets(cutoff));
   }
 
   // --- InboxStore ------------------------------------------------------------------------------------

@@ -64,8 +64,6 @@ export interface WriteBehindState {
 
 /** What the facade needs from its store. */
 export interface FacadeHooks {
-  /** Runs a call on the open store: throws (`closed`) become rejections, results a promise. */
-  op<T>(fn: () => Awaitable<T>): Promise<T>;
   /** Throws `StoreError` `closed` once the store is closed. */
   live(): void;
   /** A write became pending: arm the flush timer. */
@@ -85,9 +83,22 @@ export class WriteBehindFacade {
     this.#h = hooks;
   }
 
+  /**
+   * Runs a call of the store (any of its methods, not only these) on the open store: what `fn` throws,
+   * `closed` included, becomes a rejection; what it returns, a promise.
+   */
+  op<T>(fn: () => Awaitable<T>): Promise<T> {
+    try {
+      this.#h.live();
+      return Promise.resolve(fn());
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
   /** Runs a write: `fn` records it, then the flush timer is armed. */
   #write(fn: () => void): Promise<void> {
-    return this.#h.op(() => {
+    return this.op(() => {
       fn();
       this.#h.dirtied();
     });
@@ -95,7 +106,7 @@ export class WriteBehindFacade {
 
   /** See `SignalStore.loadIdentity`; a copy of the key. */
   loadIdentity(address: string): Promise<Uint8Array | undefined> {
-    return this.#h.op(() => {
+    return this.op(() => {
       checkKey("identities", "address", address);
       return andThen(this.#s.identities.get(address), (key) => key?.slice());
     });
@@ -103,7 +114,7 @@ export class WriteBehindFacade {
 
   /** See `SignalStore.loadIdentities`; copies of the keys. */
   loadIdentities(addresses: readonly string[]): Promise<Map<string, Uint8Array>> {
-    return this.#h.op(() => {
+    return this.op(() => {
       checkArray("identities", "addresses", addresses, (a) => checkKey("identities", "address", a));
       return andThen(this.#s.identities.getMany(addresses), (found) => {
         for (const [k, v] of found) found.set(k, v.slice());
@@ -131,7 +142,7 @@ export class WriteBehindFacade {
 
   /** See `SignalStore.loadSession`. */
   loadSession(address: string): Promise<SessionRecord | undefined> {
-    return this.#h.op(() => {
+    return this.op(() => {
       checkKey("sessions", "address", address);
       return this.#s.sessions.get(address);
     });
@@ -139,7 +150,7 @@ export class WriteBehindFacade {
 
   /** See `SignalStore.loadSessions`. */
   loadSessions(addresses: readonly string[]): Promise<Map<string, SessionRecord>> {
-    return this.#h.op(() => {
+    return this.op(() => {
       checkArray("sessions", "addresses", addresses, (a) => checkKey("sessions", "address", a));
       return this.#s.sessions.getMany(addresses);
     });
@@ -156,7 +167,7 @@ export class WriteBehindFacade {
 
   /** See `SignalStore.storeSessions`; all or none are checked before any is stored. */
   storeSessions(entries: Iterable<readonly [string, SessionRecord]>): Promise<void> {
-    return this.#h.op(() => {
+    return this.op(() => {
       const list = [...entries];
       for (const entry of list) {
         checkKey("sessions", "address", entry?.[0]);
@@ -177,7 +188,7 @@ export class WriteBehindFacade {
 
   /** See `SignalStore.loadPreKey`. */
   loadPreKey(id: number): Promise<PreKeyRecord | undefined> {
-    return this.#h.op(() => {
+    return this.op(() => {
       checkId("prekeys", "id", id);
       return this.#s.preKeys.get(id);
     });
@@ -185,7 +196,7 @@ export class WriteBehindFacade {
 
   /** See `SignalStore.storePreKeys`. */
   storePreKeys(records: readonly PreKeyRecord[]): Promise<void> {
-    return this.#h.op(() => {
+    return this.op(() => {
       checkArray("prekeys", "records", records, (r) => checkRecord("prekeys", r, PreKeyRecord));
       for (const r of records) this.#s.preKeys.set(r.keyId, r);
       if (records.length > 0) this.#h.dirtied();
@@ -202,7 +213,7 @@ export class WriteBehindFacade {
 
   /** See `SignalStore.loadSignedPreKey`. */
   loadSignedPreKey(id: number): Promise<SignedPreKeyRecord | undefined> {
-    return this.#h.op(() => {
+    return this.op(() => {
       checkId("signed_prekeys", "id", id);
       return this.#s.signedPreKeys.get(id);
     });
@@ -218,7 +229,7 @@ export class WriteBehindFacade {
 
   /** See `SignalStore.loadSenderKey`. */
   loadSenderKey(name: string): Promise<SenderKeyRecord | undefined> {
-    return this.#h.op(() => {
+    return this.op(() => {
       checkKey("sender_keys", "name", name);
       return this.#s.senderKeys.get(name);
     });
@@ -243,12 +254,12 @@ export class WriteBehindFacade {
 
   /** See `DeviceStore.loadDevice`. */
   loadDevice(): Promise<Device | undefined> {
-    return this.#h.op(() => this.#s.loadDevice());
+    return this.op(() => this.#s.loadDevice());
   }
 
   /** See `DeviceStore.deviceExists`. */
   deviceExists(): Promise<boolean> {
-    return this.#h.op(() => this.#s.deviceExists());
+    return this.op(() => this.#s.deviceExists());
   }
 
   /** See `DeviceStore.saveDevice`. */
@@ -265,7 +276,7 @@ export class WriteBehindFacade {
    * journal at once, so no commit holds one without the other.
    */
   commitIncoming(record: Omit<IncomingMessageRecord, "receivedAt">, writes: SignalWriteBatch): Promise<void> {
-    return this.#h.op(() => {
+    return this.op(() => {
       const c = checkIncoming(record, writes);
       const s = this.#s;
       return andThen(s.prepareIncomingSeq(c.key), () => {
@@ -301,7 +312,7 @@ export class WriteBehindFacade {
 
   /** See `InboxStore.pendingIncoming`; copies of the payloads. */
   pendingIncoming(): Promise<IncomingMessageRecord[]> {
-    return this.#h.op(() =>
+    return this.op(() =>
       andThen(this.#s.allIncoming(), (all) =>
         all.map(([key, v]) => ({
           key,
