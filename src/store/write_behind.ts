@@ -26,6 +26,19 @@ export interface HotTableIo<K, V> {
   removeMany(keys: readonly K[]): void;
 }
 
+/** Pending changes (`null` = deletion) as the rows to upsert and the keys to delete, in write order. */
+export function splitPending<K, V>(
+  pending: ReadonlyMap<K, V | null>,
+): { writes: Array<readonly [K, V]>; removals: K[] } {
+  const writes: Array<readonly [K, V]> = [];
+  const removals: K[] = [];
+  for (const [key, value] of pending) {
+    if (value === null) removals.push(key);
+    else writes.push([key, value]);
+  }
+  return { writes, removals };
+}
+
 /**
  * A write-behind cache in front of one table. Clean entries (as last read or flushed, `null` meaning
  * "known absent") live in a bounded LRU; dirty entries are held until flushed, however many there are.
@@ -106,12 +119,7 @@ export class HotTable<K, V> {
   /** Writes every pending change to the table; call inside a transaction, then {@linkcode markClean}. */
   writeDirty(): void {
     if (this.#dirty.size === 0) return;
-    const writes: Array<readonly [K, V]> = [];
-    const removals: K[] = [];
-    for (const [key, value] of this.#dirty) {
-      if (value === null) removals.push(key);
-      else writes.push([key, value]);
-    }
+    const { writes, removals } = splitPending(this.#dirty);
     this.#io.removeMany(removals);
     this.#io.writeMany(writes);
   }
