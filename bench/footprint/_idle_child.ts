@@ -7,12 +7,9 @@
  * Baileys auth folder), server URL, root key (hex).
  */
 
-import { settleAndMeasure } from "./measure.ts";
+import { emitLine as emit, settleAndMeasure } from "./measure.ts";
 
 const [library, stage, statePath, url, rootHex] = Deno.args;
-const encoder = new TextEncoder();
-const emit = (value: unknown): void =>
-  void Deno.stdout.writeSync(encoder.encode(JSON.stringify(value) + "\n"));
 // Run with --v8-flags=--expose-gc.
 const idle = async () => emit({ sample: await settleAndMeasure(1_000) });
 

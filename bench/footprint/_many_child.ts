@@ -7,13 +7,10 @@
  * Args: library (`wadeno` | `baileys`), state folder, server URL, root key (hex), count.
  */
 
-import { settleAndMeasure } from "./measure.ts";
+import { emitLine as emit, settleAndMeasure } from "./measure.ts";
 
 const [library, dir, url, rootHex, countText] = Deno.args;
 const count = Number(countText);
-const encoder = new TextEncoder();
-const emit = (value: unknown): void =>
-  void Deno.stdout.writeSync(encoder.encode(JSON.stringify(value) + "\n"));
 const held: unknown[] = [];
 
 if (library === "wadeno") {

@@ -10,12 +10,9 @@
 
 import { Client, SqliteStore } from "../../mod.ts";
 import { silentLogger } from "../../src/logger.ts";
-import { settleAndMeasure } from "./measure.ts";
+import { emitLine as emit, settleAndMeasure } from "./measure.ts";
 
 const [dbPath, url, rootHex] = Deno.args;
-const encoder = new TextEncoder();
-const emit = (value: unknown): void =>
-  void Deno.stdout.writeSync(encoder.encode(JSON.stringify(value) + "\n"));
 
 const store = await SqliteStore.open(dbPath);
 const client = await Client.create({
