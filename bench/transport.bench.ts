@@ -40,7 +40,8 @@ import { pairedClient } from "./_paired_client.ts";
 
 const RECEIPT = 0, ANSWER = 1, ECHO = 2;
 
-const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+/** The test server's side of a socket: sends back the messages that ask for an answer or an echo. */
+function answering(req: Request): Response {
   const { socket, response } = Deno.upgradeWebSocket(req);
   socket.binaryType = "arraybuffer";
   socket.onmessage = (e) => {
@@ -48,19 +49,12 @@ const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (re
     if (bytes[0] === ANSWER || bytes[0] === ECHO) socket.send(bytes);
   };
   return response;
-});
+}
+const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, answering);
 const url = `ws://127.0.0.1:${server.addr.port}/ws/chat`;
 const tlsServer = Deno.serve(
   { hostname: "127.0.0.1", port: 0, cert: tls.cert, key: tls.key, onListen() {} },
-  (req) => {
-    const { socket, response } = Deno.upgradeWebSocket(req);
-    socket.binaryType = "arraybuffer";
-    socket.onmessage = (e) => {
-      const bytes = new Uint8Array(e.data as ArrayBuffer);
-      if (bytes[0] === ANSWER || bytes[0] === ECHO) socket.send(bytes);
-    };
-    return response;
-  },
+  answering,
 );
 const wssUrl = `wss://localhost:${tlsServer.addr.port}/ws/chat`;
 
