@@ -12,7 +12,8 @@ import {
   Writer,
 } from "../../../src/proto/mod.ts";
 import { compressHistorySync, syntheticHistory } from "../../../src/testing/history_builder.ts";
-import { CHUNKS_BY_TYPE, collect, inflate, split } from "./helpers.ts";
+import { cut } from "../helpers.ts";
+import { CHUNKS_BY_TYPE, collect, inflate } from "./helpers.ts";
 
 Deno.test("every sync type streams to what the full decoder reads", async () => {
   for (const [name, spec] of Object.entries(CHUNKS_BY_TYPE)) {
@@ -144,7 +145,7 @@ Deno.test("fields in any order, cut anywhere, stream to what the full decoder re
         const inflated = concat(order);
         const expected = HistorySync.decode(inflated);
         const bytes = compressed ? compressHistorySync(inflated) : inflated;
-        const chunks = split(bytes, cuts.map((c) => c % (bytes.length + 1)));
+        const chunks = cut(bytes, cuts.map((c) => c % (bytes.length + 1)));
         const { sync, summary } = await collect(chunks, { compressed });
         assertEquals(sync, expected);
         assertEquals(summary.inflatedBytes, inflated.length);
@@ -157,7 +158,7 @@ Deno.test("fields in any order, cut anywhere, stream to what the full decoder re
 Deno.test("one-byte chunks and a scalar after the conversations", async () => {
   // syncType last: the decoder must not assume the phone's usual order.
   const inflated = concat([...PIECES.slice(1, 5), PIECES[0]]);
-  const chunks = split(inflated, Array.from({ length: inflated.length }, (_, i) => i));
+  const chunks = cut(inflated, Array.from({ length: inflated.length }, (_, i) => i));
   const kinds: string[] = [];
   for await (const item of streamHistorySync(chunks, { compressed: false })) kinds.push(item.kind);
   assertEquals(kinds, ["conversation", "conversation", "conversation", "status_message", "field"]);
@@ -167,7 +168,7 @@ Deno.test("a synthetic history streams to what the full decoder reads", async ()
   const { stream, contents } = syntheticHistory({ conversations: 40, messagesPerConversation: 25, seed: 5 });
   const blob = new Uint8Array(await new Response(stream).arrayBuffer());
   const expected = HistorySync.decode(inflate(blob));
-  const { sync, summary } = await collect(split(blob, [1, 2, 1000, 5000, 5001]));
+  const { sync, summary } = await collect(cut(blob, [1, 2, 1000, 5000, 5001]));
   assertEquals(sync, expected);
   assertEquals(summary.conversations, contents.conversations);
   assertEquals(summary.messages, contents.messages);
