@@ -3,6 +3,7 @@
 // any order and repeats), and input cut into chunks at random boundaries, compressed and not.
 import fc from "npm:fast-check@4.10.2";
 import { assert, assertEquals } from "../../_assert.ts";
+import { concatBytes } from "../../../src/crypto/mod.ts";
 import { streamHistorySync } from "../../../src/features/history_sync/mod.ts";
 import {
   Conversation,
@@ -125,16 +126,6 @@ const PIECES: Uint8Array[] = [
   piece((w) => (w.uint32(0x08), w.int32(42))),
 ];
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 Deno.test("fields in any order, cut anywhere, stream to what the full decoder reads", async () => {
   await fc.assert(
     fc.asyncProperty(
@@ -142,7 +133,7 @@ Deno.test("fields in any order, cut anywhere, stream to what the full decoder re
       fc.array(fc.nat(), { maxLength: 40 }),
       fc.boolean(),
       async (order, cuts, compressed) => {
-        const inflated = concat(order);
+        const inflated = concatBytes(...order);
         const expected = HistorySync.decode(inflated);
         const bytes = compressed ? compressHistorySync(inflated) : inflated;
         const chunks = cut(bytes, cuts.map((c) => c % (bytes.length + 1)));
@@ -157,7 +148,7 @@ Deno.test("fields in any order, cut anywhere, stream to what the full decoder re
 
 Deno.test("one-byte chunks and a scalar after the conversations", async () => {
   // syncType last: the decoder must not assume the phone's usual order.
-  const inflated = concat([...PIECES.slice(1, 5), PIECES[0]]);
+  const inflated = concatBytes(...PIECES.slice(1, 5), PIECES[0]);
   const chunks = cut(inflated, Array.from({ length: inflated.length }, (_, i) => i));
   const kinds: string[] = [];
   for await (const item of streamHistorySync(chunks, { compressed: false })) kinds.push(item.kind);

@@ -1,5 +1,6 @@
 // Shared helpers for the media tests.
 import assert from "node:assert/strict";
+import { concatBytes } from "../../../src/crypto/mod.ts";
 import { MediaError, type MediaErrorCode } from "../../../src/features/media/mod.ts";
 
 export { cut } from "../helpers.ts";
@@ -45,17 +46,9 @@ export function pseudoRandom(length: number, seed = 1): Uint8Array {
   return out;
 }
 
-/** Concatenates parts. */
+/** Concatenates parts (an array of them, as the tests collect them). */
 export function join(parts: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 /** Reads a stream until it ends or errors: how many bytes came first, and the error (if one came). */
