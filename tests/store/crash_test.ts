@@ -6,19 +6,10 @@ import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals } from "../_assert.ts";
 import { SqliteStore } from "../../src/store/mod.ts";
 import { assertWholeFlush, FLUSH_EVERY } from "./crash_writer.ts";
+import { prng } from "./fixtures.ts";
 
 const RUNS = 10;
 const writer = new URL("./crash_writer.ts", import.meta.url).pathname;
-
-/** A small seeded PRNG (mulberry32) so a failing kill point can be replayed from the seed in the name. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function crashOnce(seed: number): Promise<{ printed: number; onDisk: number }> {
   const random = prng(seed);

@@ -9,7 +9,7 @@ import pg from "pg";
 import { assertWholeFlush } from "./crash_writer.ts";
 import { FLUSH_EVERY } from "./postgres_child.ts";
 import { expectStoreError } from "./contract.ts";
-import { makeSessions } from "./fixtures.ts";
+import { makeSessions, prng } from "./fixtures.ts";
 import { usePostgres } from "./_postgres_server.ts";
 
 const server = usePostgres();
@@ -184,16 +184,6 @@ Deno.test("listDevices: ids, JIDs, push names and who is running, without leasin
   await a.close();
   assertEquals((await PostgresStore.listDevices(url)).map((d) => d.leased), [false, false]);
 });
-
-/** A small seeded PRNG (mulberry32), so a failing kill point can be replayed from the seed. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 Deno.test("crash: a writer SIGKILLed mid-burst loses no flushed write and tears no flush", async () => {
   const url = await server.freshDatabase();
