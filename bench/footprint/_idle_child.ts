@@ -16,17 +16,9 @@ const idle = async () => emit({ sample: await settleAndMeasure(1_000) });
 if (stage === "bare") {
   await idle();
 } else if (library === "wadeno") {
-  const { Client, SqliteStore } = await import("../../mod.ts");
   if (stage === "login") {
-    const { silentLogger } = await import("../../src/logger.ts");
-    const store = await SqliteStore.open(statePath);
-    const client = await Client.create({
-      store,
-      url,
-      trustedRoot: Uint8Array.fromHex(rootHex),
-      logger: silentLogger,
-    });
-    client.on("pairingQrCode", ({ code }) => emit({ qr: code }));
+    const { childClient } = await import("./wadeno_child.ts");
+    const { client, store } = await childClient(statePath, url, rootHex);
     await client.connect({ signal: AbortSignal.timeout(60_000) });
     emit({ connectedMs: performance.now() });
     await client.waitUntilIdle();
@@ -34,6 +26,8 @@ if (stage === "bare") {
     await client.disconnect();
     await store.close();
   } else {
+    // The library loaded, nothing more.
+    const { Client } = await import("../../mod.ts");
     await idle();
     void Client;
   }

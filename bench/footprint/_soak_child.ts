@@ -8,20 +8,12 @@
  * Args: SQLite path, server URL, root key (hex).
  */
 
-import { Client, SqliteStore } from "../../mod.ts";
-import { silentLogger } from "../../src/logger.ts";
 import { emitLine as emit, settleAndMeasure } from "./measure.ts";
+import { childClient } from "./wadeno_child.ts";
 
 const [dbPath, url, rootHex] = Deno.args;
 
-const store = await SqliteStore.open(dbPath);
-const client = await Client.create({
-  store,
-  url,
-  trustedRoot: Uint8Array.fromHex(rootHex),
-  logger: silentLogger,
-});
-client.on("pairingQrCode", ({ code }) => emit({ qr: code }));
+const { client, store } = await childClient(dbPath, url, rootHex);
 let answered = 0;
 client.on("message", async ({ info, message }) => {
   const text = message.conversation ?? message.extendedTextMessage?.text;
