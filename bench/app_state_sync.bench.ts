@@ -8,27 +8,16 @@
  * Run: deno bench --allow-read --allow-write --allow-env --allow-net=127.0.0.1 --allow-sys bench/app_state_sync.bench.ts
  */
 
-import { Client } from "../src/client/client.ts";
 import { buildChatAction, decodeSnapshot, encodeSnapshot } from "../src/features/app_state/mod.ts";
-import { silentLogger } from "../src/logger.ts";
-import { MemoryStore } from "../src/store/mod.ts";
 import { appStateServer, FakeWhatsApp } from "../src/testing/mod.ts";
+import { pairedClient } from "./_paired_client.ts";
 
 const RECORDS = 10_000;
 const COLLECTION = "regular_high";
 
 const wa = await FakeWhatsApp.start();
 const phone = wa.phone("15559980000");
-const bot = await Client.create({
-  store: new MemoryStore(),
-  url: wa.url,
-  trustedRoot: wa.rootPublicKey,
-  caCerts: [wa.mediaCaCert],
-  logger: silentLogger,
-});
-const scan = bot.waitFor("pairingQrCode").then(({ code }) => phone.scanQr(code));
-await bot.connect();
-await scan;
+const bot = await pairedClient(wa, phone, { caCerts: [wa.mediaCaCert] });
 const keysArrived = bot.waitFor("appStateSyncComplete");
 const primary = await phone.client();
 await keysArrived;

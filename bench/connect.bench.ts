@@ -6,25 +6,15 @@
  * Run: deno bench --allow-read --allow-write --allow-env --allow-net=127.0.0.1 --allow-sys bench/connect.bench.ts
  */
 
-import { Client } from "../src/client/client.ts";
 import { buildLoginPayload, DEFAULT_WA_VERSION } from "../src/client/payload.ts";
 import { webSocketTransport } from "../src/client/transport.ts";
 import { FrameReader, runClientHandshake } from "../src/noise/mod.ts";
-import { silentLogger } from "../src/logger.ts";
-import { MemoryStore } from "../src/store/mod.ts";
 import { FakeWhatsApp } from "../src/testing/mod.ts";
+import { pairedClient } from "./_paired_client.ts";
 
 const wa = await FakeWhatsApp.start();
 const phone = wa.phone("15550009999");
-const client = await Client.create({
-  store: new MemoryStore(),
-  url: wa.url,
-  trustedRoot: wa.rootPublicKey,
-  logger: silentLogger,
-});
-const qr = client.waitFor("pairingQrCode").then(({ code }) => phone.scanQr(code));
-await client.connect();
-await qr;
+const client = await pairedClient(wa, phone);
 await client.disconnect();
 const device = client.device;
 const transport = webSocketTransport({ url: wa.url });

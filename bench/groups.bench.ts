@@ -18,11 +18,9 @@ import * as baileysBinary from "npm:/baileys@7.0.0-rc14/lib/WABinary/index.js";
 import * as baileysConstants from "npm:/baileys@7.0.0-rc14/lib/WABinary/constants.js";
 import { extractGroupMetadata } from "npm:/baileys@7.0.0-rc14/lib/Socket/groups.js";
 import { getChild, Jid, marshal, type Node, type NodeInput, unmarshal } from "../src/binary/mod.ts";
-import { Client } from "../src/client/client.ts";
 import { parseGroupNode } from "../src/features/groups/parse.ts";
-import { silentLogger } from "../src/logger.ts";
-import { MemoryStore } from "../src/store/mod.ts";
 import { FakeWhatsApp } from "../src/testing/mod.ts";
+import { pairedClient } from "./_paired_client.ts";
 
 type BaileysNode = { tag: string; attrs: Record<string, string>; content?: unknown };
 const baileysDecode = baileysBinary.decodeDecompressedBinaryNode as unknown as (
@@ -107,15 +105,7 @@ Deno.bench("wadeno: parseGroupNode", { group: "1,024-member metadata, parse only
 
 const MEMBERS = 64;
 const wa = await FakeWhatsApp.start();
-const bot = await Client.create({
-  store: new MemoryStore(),
-  url: wa.url,
-  trustedRoot: wa.rootPublicKey,
-  logger: silentLogger,
-});
-const scan = bot.waitFor("pairingQrCode").then(({ code }) => wa.phone("15559980000").scanQr(code));
-await bot.connect();
-await scan;
+const bot = await pairedClient(wa, "15559980000");
 // Each member's phone (device 0) has keys from the start, so no client needs to run for the bot to send to
 // it (running 64 receiving clients in this process would measure their decryption instead).
 const members = Array.from({ length: MEMBERS }, (_, i) => wa.phone(String(15559981000 + i)).jid.toNonAd());

@@ -13,9 +13,7 @@
  */
 
 import { Jid } from "../src/binary/mod.ts";
-import { Client } from "../src/client/client.ts";
 import { generateKeyPair } from "../src/crypto/mod.ts";
-import { silentLogger } from "../src/logger.ts";
 import { Message } from "../src/proto/mod.ts";
 import {
   createSenderKeyDistributionMessage,
@@ -34,19 +32,11 @@ import {
   senderKeyName,
   type SignalContext,
 } from "../src/signal/mod.ts";
-import { MemoryStore } from "../src/store/mod.ts";
 import { FakeWhatsApp } from "../src/testing/mod.ts";
+import { pairedClient } from "./_paired_client.ts";
 
 const wa = await FakeWhatsApp.start();
-const bot = await Client.create({
-  store: new MemoryStore(),
-  url: wa.url,
-  trustedRoot: wa.rootPublicKey,
-  logger: silentLogger,
-});
-const scan = bot.waitFor("pairingQrCode").then(({ code }) => wa.phone("15559990000").scanQr(code));
-await bot.connect();
-await scan;
+const bot = await pairedClient(wa, "15559990000");
 const friend = await wa.phone("15559990001").client();
 const botUser = bot.jid!.toNonAd();
 await friend.sendText(botUser, "warm-up");

@@ -15,26 +15,16 @@
  * @module
  */
 
-import { Client } from "../src/client/client.ts";
-import { silentLogger } from "../src/logger.ts";
-import { MemoryStore } from "../src/store/mod.ts";
 import { FakeWhatsApp } from "../src/testing/mod.ts";
 import { connectBaileys, muteConsole, trustRoot } from "./footprint/baileys_peer.ts";
+import { pairedClient } from "./_paired_client.ts";
 
 muteConsole();
 const wa = await FakeWhatsApp.start();
 trustRoot(wa.rootPublicKey);
 const authDir = await Deno.makeTempDir({ prefix: "wadeno-peer-" });
 
-const ours = await Client.create({
-  store: new MemoryStore(),
-  url: wa.url,
-  trustedRoot: wa.rootPublicKey,
-  logger: silentLogger,
-});
-const scan = ours.waitFor("pairingQrCode").then(({ code }) => wa.phone("15557770001").scanQr(code));
-await ours.connect();
-await scan;
+const ours = await pairedClient(wa, "15557770001");
 const baileys = await connectBaileys({
   url: wa.url,
   authDir,

@@ -26,7 +26,7 @@
  */
 
 import { WebSocketClient as BaileysSocket } from "npm:/baileys@7.0.0-rc14/lib/Socket/Client/websocket.js";
-import { Client } from "../src/client/client.ts";
+import type { Client } from "../src/client/client.ts";
 import { messageText } from "../src/features/message_builders.ts";
 import {
   tcpWebSocketTransport,
@@ -34,14 +34,14 @@ import {
   type TransportFactory,
   webSocketTransport,
 } from "../src/client/transport.ts";
-import { silentLogger } from "../src/logger.ts";
-import { MemoryStore } from "../src/store/mod.ts";
 import { FakeWhatsApp } from "../src/testing/mod.ts";
 import { tls } from "../tests/client/net/helpers.ts";
+import { pairedClient } from "./_paired_client.ts";
 
 const RECEIPT = 0, ANSWER = 1, ECHO = 2;
 
-const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req) => {
+/** The test server's side of a socket: sends back the messages that ask for an answer or an echo. */
+function answering(req: Request): Response {
   const { socket, response } = Deno.upgradeWebSocket(req);
   socket.binaryType = "arraybuffer";
   socket.onmessage = (e) => {
@@ -49,19 +49,12 @@ const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (re
     if (bytes[0] === ANSWER || bytes[0] === ECHO) socket.send(bytes);
   };
   return response;
-});
+}
+const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, answering);
 const url = `ws://127.0.0.1:${server.addr.port}/ws/chat`;
 const tlsServer = Deno.serve(
   { hostname: "127.0.0.1", port: 0, cert: tls.cert, key: tls.key, onListen() {} },
-  (req) => {
-    const { socket, response } = Deno.upgradeWebSocket(req);
-    socket.binaryType = "arraybuffer";
-    socket.onmessage = (e) => {
-      const bytes = new Uint8Array(e.data as ArrayBuffer);
-      if (bytes[0] === ANSWER || bytes[0] === ECHO) socket.send(bytes);
-    };
-    return response;
-  },
+  answering,
 );
 const wssUrl = `wss://localhost:${tlsServer.addr.port}/ws/chat`;
 
@@ -165,18 +158,8 @@ for (const [name, s] of Object.entries(sockets)) {
 const wa = await FakeWhatsApp.start();
 let phoneNumber = 15550700000;
 
-async function pairedBot(transport: TransportFactory): Promise<Client> {
-  const client = await Client.create({
-    store: new MemoryStore(),
-    transport,
-    trustedRoot: wa.rootPublicKey,
-    logger: silentLogger,
-  });
-  const phone = wa.phone(String(phoneNumber++));
-  const scan = client.waitFor("pairingQrCode").then(({ code }) => phone.scanQr(code));
-  await client.connect();
-  await scan;
-  return client;
+function pairedBot(transport: TransportFactory): Promise<Client> {
+  return pairedClient(wa, String(phoneNumber++), { transport });
 }
 
 /** Resolves when `client` has received `count` messages whose text starts with `prefix`. */

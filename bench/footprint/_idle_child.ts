@@ -7,29 +7,18 @@
  * Baileys auth folder), server URL, root key (hex).
  */
 
-import { settleAndMeasure } from "./measure.ts";
+import { emitLine as emit, settleAndMeasure } from "./measure.ts";
 
 const [library, stage, statePath, url, rootHex] = Deno.args;
-const encoder = new TextEncoder();
-const emit = (value: unknown): void =>
-  void Deno.stdout.writeSync(encoder.encode(JSON.stringify(value) + "\n"));
 // Run with --v8-flags=--expose-gc.
 const idle = async () => emit({ sample: await settleAndMeasure(1_000) });
 
 if (stage === "bare") {
   await idle();
 } else if (library === "wadeno") {
-  const { Client, SqliteStore } = await import("../../mod.ts");
   if (stage === "login") {
-    const { silentLogger } = await import("../../src/logger.ts");
-    const store = await SqliteStore.open(statePath);
-    const client = await Client.create({
-      store,
-      url,
-      trustedRoot: Uint8Array.fromHex(rootHex),
-      logger: silentLogger,
-    });
-    client.on("pairingQrCode", ({ code }) => emit({ qr: code }));
+    const { childClient } = await import("./wadeno_child.ts");
+    const { client, store } = await childClient(statePath, url, rootHex);
     await client.connect({ signal: AbortSignal.timeout(60_000) });
     emit({ connectedMs: performance.now() });
     await client.waitUntilIdle();
@@ -37,6 +26,8 @@ if (stage === "bare") {
     await client.disconnect();
     await store.close();
   } else {
+    // The library loaded, nothing more.
+    const { Client } = await import("../../mod.ts");
     await idle();
     void Client;
   }

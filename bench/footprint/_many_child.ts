@@ -7,27 +7,16 @@
  * Args: library (`wadeno` | `baileys`), state folder, server URL, root key (hex), count.
  */
 
-import { settleAndMeasure } from "./measure.ts";
+import { emitLine as emit, settleAndMeasure } from "./measure.ts";
 
 const [library, dir, url, rootHex, countText] = Deno.args;
 const count = Number(countText);
-const encoder = new TextEncoder();
-const emit = (value: unknown): void =>
-  void Deno.stdout.writeSync(encoder.encode(JSON.stringify(value) + "\n"));
 const held: unknown[] = [];
 
 if (library === "wadeno") {
-  const { Client, SqliteStore } = await import("../../mod.ts");
-  const { silentLogger } = await import("../../src/logger.ts");
+  const { childClient } = await import("./wadeno_child.ts");
   for (let i = 0; i < count; i++) {
-    const store = await SqliteStore.open(`${dir}/client-${i}.db`);
-    const client = await Client.create({
-      store,
-      url,
-      trustedRoot: Uint8Array.fromHex(rootHex),
-      logger: silentLogger,
-    });
-    client.on("pairingQrCode", ({ code }) => emit({ qr: code, index: i }));
+    const { client } = await childClient(`${dir}/client-${i}.db`, url, rootHex, { index: i });
     await client.connect({ signal: AbortSignal.timeout(60_000) });
     await client.waitUntilIdle();
     held.push(client);

@@ -8,23 +8,12 @@
  * Args: SQLite path, server URL, root key (hex).
  */
 
-import { Client, SqliteStore } from "../../mod.ts";
-import { silentLogger } from "../../src/logger.ts";
-import { settleAndMeasure } from "./measure.ts";
+import { emitLine as emit, settleAndMeasure } from "./measure.ts";
+import { childClient } from "./wadeno_child.ts";
 
 const [dbPath, url, rootHex] = Deno.args;
-const encoder = new TextEncoder();
-const emit = (value: unknown): void =>
-  void Deno.stdout.writeSync(encoder.encode(JSON.stringify(value) + "\n"));
 
-const store = await SqliteStore.open(dbPath);
-const client = await Client.create({
-  store,
-  url,
-  trustedRoot: Uint8Array.fromHex(rootHex),
-  logger: silentLogger,
-});
-client.on("pairingQrCode", ({ code }) => emit({ qr: code }));
+const { client, store } = await childClient(dbPath, url, rootHex);
 let answered = 0;
 client.on("message", async ({ info, message }) => {
   const text = message.conversation ?? message.extendedTextMessage?.text;

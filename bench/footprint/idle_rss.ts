@@ -16,7 +16,7 @@
  */
 
 import { FakeWhatsApp } from "../../src/testing/mod.ts";
-import { type MemorySample, mib } from "./measure.ts";
+import { type MemorySample, mib, spawnChild } from "./measure.ts";
 
 const CHILD = new URL("./_idle_child.ts", import.meta.url).pathname;
 const runs = Number(Deno.args.find((a) => a.startsWith("--runs="))?.slice(7) ?? 3);
@@ -34,24 +34,13 @@ export async function runChild(
   onQr: (qr: string) => Promise<unknown> = () => Promise.resolve(),
 ): Promise<ChildResult> {
   const started = performance.now();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--v8-flags=--expose-gc", CHILD, ...args],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
+  const { child, lines } = spawnChild(CHILD, args);
   let startupMs: number | undefined;
   let sample: MemorySample | undefined;
-  let buffered = "";
-  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-    buffered += chunk;
-    let newline;
-    while ((newline = buffered.indexOf("\n")) >= 0) {
-      const line = JSON.parse(buffered.slice(0, newline));
-      buffered = buffered.slice(newline + 1);
-      if (line.qr) void onQr(line.qr);
-      if (line.connectedMs !== undefined) startupMs = performance.now() - started;
-      if (line.sample) sample = line.sample;
-    }
+  for await (const line of lines) {
+    if (line.qr) void onQr(line.qr);
+    if (line.connectedMs !== undefined) startupMs = performance.now() - started;
+    if (line.sample) sample = line.sample;
   }
   const status = await child.status;
   if (!status.success || !sample) throw new Error(`child ${args.join(" ")} failed (${status.code})`);

@@ -11,7 +11,7 @@
  */
 
 import { FakeWhatsApp } from "../../src/testing/mod.ts";
-import { type MemorySample, mib } from "./measure.ts";
+import { type MemorySample, mib, spawnChild } from "./measure.ts";
 
 const CHILD = new URL("./_many_child.ts", import.meta.url).pathname;
 const arg = (name: string, fallback: number) =>
@@ -26,23 +26,12 @@ async function runChild(
   args: string[],
   onQr: (qr: string, index: number) => Promise<unknown>,
 ): Promise<ManyResult> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--v8-flags=--expose-gc", CHILD, ...args],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
+  const { child, lines } = spawnChild(CHILD, args);
   const out: Partial<ManyResult> = {};
-  let buffered = "";
-  for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-    buffered += chunk;
-    let newline;
-    while ((newline = buffered.indexOf("\n")) >= 0) {
-      const line = JSON.parse(buffered.slice(0, newline));
-      buffered = buffered.slice(newline + 1);
-      if (line.qr) void onQr(line.qr, line.index);
-      if (line.one) out.one = line.one;
-      if (line.all) out.all = line.all;
-    }
+  for await (const line of lines) {
+    if (line.qr) void onQr(line.qr, line.index);
+    if (line.one) out.one = line.one;
+    if (line.all) out.all = line.all;
   }
   const status = await child.status;
   if (!status.success || !out.one || !out.all) {

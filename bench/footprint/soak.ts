@@ -10,7 +10,7 @@
  */
 
 import { FakeWhatsApp } from "../../src/testing/mod.ts";
-import { type MemorySample, mib } from "./measure.ts";
+import { type MemorySample, mib, spawnChild } from "./measure.ts";
 
 const CHILD = new URL("./_soak_child.ts", import.meta.url).pathname;
 const arg = (name: string, fallback: number) =>
@@ -25,28 +25,17 @@ if (import.meta.main) {
   const wa = await FakeWhatsApp.start();
   const dir = await Deno.makeTempDir({ prefix: "wadeno-soak-" });
   const botPhone = wa.phone("15553330001");
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--v8-flags=--expose-gc", CHILD, `${dir}/bot.db`, wa.url, wa.rootPublicKey.toHex()],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
+  const { child, lines } = spawnChild(CHILD, [`${dir}/bot.db`, wa.url, wa.rootPublicKey.toHex()]);
   const samples: { sample: MemorySample; answered: number }[] = [];
   const ready = Promise.withResolvers<void>();
   const sampled: (() => void)[] = [];
   void (async () => {
-    let buffered = "";
-    for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) {
-      buffered += chunk;
-      let newline;
-      while ((newline = buffered.indexOf("\n")) >= 0) {
-        const line = JSON.parse(buffered.slice(0, newline));
-        buffered = buffered.slice(newline + 1);
-        if (line.qr) void botPhone.scanQr(line.qr);
-        if (line.ready) ready.resolve();
-        if (line.sample) {
-          samples.push(line);
-          sampled.shift()?.();
-        }
+    for await (const line of lines) {
+      if (line.qr) void botPhone.scanQr(line.qr);
+      if (line.ready) ready.resolve();
+      if (line.sample) {
+        samples.push(line as { sample: MemorySample; answered: number });
+        sampled.shift()?.();
       }
     }
   })();

@@ -66,19 +66,7 @@ export class TypedEmitter<M extends object> {
 
   /** Delivers an event to every listener of its name and to every open iterator. */
   emit<K extends keyof M>(name: K, data: M[K]): void {
-    const set = this.#listeners.get(name);
-    if (set) {
-      for (const listener of [...set]) {
-        try {
-          const result = (listener as Listener<M[K]>)(data);
-          if (result && typeof (result as Promise<void>).then === "function") {
-            (result as Promise<void>).then(undefined, (e) => this.onListenerError(e, name));
-          }
-        } catch (e) {
-          this.onListenerError(e, name);
-        }
-      }
-    }
+    this.#callListeners(name, data, undefined);
     if (this.#iterators.size) {
       const event = { type: name, data } as EventOf<M>;
       for (const push of this.#iterators) push(event);
@@ -93,19 +81,7 @@ export class TypedEmitter<M extends object> {
    */
   emitAndWait<K extends keyof M>(name: K, data: M[K]): Promise<void> {
     const waits: Promise<unknown>[] = [];
-    const set = this.#listeners.get(name);
-    if (set) {
-      for (const listener of [...set]) {
-        try {
-          const result = (listener as Listener<M[K]>)(data);
-          if (result && typeof (result as Promise<void>).then === "function") {
-            waits.push((result as Promise<void>).then(undefined, (e) => this.onListenerError(e, name)));
-          }
-        } catch (e) {
-          this.onListenerError(e, name);
-        }
-      }
-    }
+    this.#callListeners(name, data, waits);
     if (this.#iterators.size) {
       const event = { type: name, data } as EventOf<M>;
       for (const push of this.#iterators) {
@@ -115,6 +91,27 @@ export class TypedEmitter<M extends object> {
       }
     }
     return waits.length ? Promise.all(waits).then(() => {}) : Promise.resolve();
+  }
+
+  /**
+   * Calls every listener of `name` (a snapshot: listeners added or removed meanwhile do not change this
+   * delivery). A throw or a rejected promise goes to `onListenerError`; the promises (already handled)
+   * go into `waits` when one is given.
+   */
+  #callListeners<K extends keyof M>(name: K, data: M[K], waits: Promise<unknown>[] | undefined): void {
+    const set = this.#listeners.get(name);
+    if (!set) return;
+    for (const listener of [...set]) {
+      try {
+        const result = (listener as Listener<M[K]>)(data);
+        if (result && typeof (result as Promise<void>).then === "function") {
+          const handled = (result as Promise<void>).then(undefined, (e) => this.onListenerError(e, name));
+          waits?.push(handled);
+        }
+      } catch (e) {
+        this.onListenerError(e, name);
+      }
+    }
   }
 
   /**

@@ -13,12 +13,13 @@
  * @module
  */
 
-import { getChild, getChildren, Jid, type Node, optAttrInt } from "../binary/mod.ts";
+import { getChild, getChildren, Jid, type Node } from "../binary/mod.ts";
 import { lidLookupSpec } from "./contacts.ts";
 import type { FeatureContext } from "./context.ts";
 import { InputError } from "./errors.ts";
 import type { IqSpec } from "./iq.ts";
 import { toJid } from "./jid_input.ts";
+import { lenientInt } from "./lenient_attrs.ts";
 
 /** One blocked contact. */
 export interface BlocklistEntry {
@@ -66,12 +67,7 @@ export function parseBlocklist(node: Node): Blocklist {
     const jid = item.attrs.jid ? Jid.tryParse(item.attrs.jid)?.toNonAd() : undefined;
     if (!jid) continue;
     const pn = item.attrs.pn_jid ? Jid.tryParse(item.attrs.pn_jid)?.toNonAd() : undefined;
-    let t: number | undefined;
-    try {
-      t = optAttrInt(item, "t");
-    } catch {
-      t = undefined;
-    }
+    const t = lenientInt(item, "t");
     entries.push({ jid, phoneNumber: pn, blockedAt: t ? new Date(t * 1000) : undefined });
   }
   return { dhash: list.attrs.dhash ?? "", entries };

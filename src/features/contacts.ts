@@ -16,11 +16,12 @@
  * @module
  */
 
-import { contentString, getChild, getChildren, Jid, type Node, optAttrInt } from "../binary/mod.ts";
+import { contentString, getChild, getChildren, Jid, type Node } from "../binary/mod.ts";
 import type { FeatureContext } from "./context.ts";
 import { InputError } from "./errors.ts";
 import type { IqSpec } from "./iq.ts";
 import { toJid } from "./jid_input.ts";
+import { notificationTime } from "./lenient_attrs.ts";
 import type { TcTokens } from "./tctoken.ts";
 import {
   parseUsyncBusiness,
@@ -287,16 +288,6 @@ export interface ContactEvents {
   businessStatusUpdate: BusinessStatusUpdateEvent;
 }
 
-function timeOf(node: Node): Date {
-  let t: number | undefined;
-  try {
-    t = optAttrInt(node, "t");
-  } catch {
-    t = undefined;
-  }
-  return t ? new Date(t * 1000) : new Date();
-}
-
 function jidAttr(node: Node, name: string): Jid | undefined {
   const v = node.attrs[name];
   return v ? Jid.tryParse(v)?.toNonAd() : undefined;
@@ -311,7 +302,7 @@ export type ContactNotification =
 /** Parses a contacts notification (its first child decides); throws when that child lacks what it needs. */
 export function parseContactsNotification(node: Node): ContactNotification | undefined {
   const child = getChildren(node)[0];
-  const timestamp = timeOf(node);
+  const timestamp = notificationTime(node);
   if (!child) return undefined;
   switch (child.tag) {
     case "update": {
@@ -355,7 +346,7 @@ export function parseBusinessNotification(node: Node): BusinessStatusUpdateEvent
   const base: BusinessStatusUpdateEvent = {
     jid,
     kind: "unknown",
-    timestamp: timeOf(node),
+    timestamp: notificationTime(node),
     productIds: [],
     collectionIds: [],
   };

@@ -8,9 +8,10 @@
  * @module
  */
 
-import { contentString, getChild, getChildren, Jid, type Node, optAttrInt } from "../binary/mod.ts";
+import { contentString, getChild, getChildren, Jid, type Node } from "../binary/mod.ts";
 import { InputError } from "./errors.ts";
 import { badResponse, type IqSpec, requireChild } from "./iq.ts";
+import { notificationTime } from "./lenient_attrs.ts";
 import { parseUsyncStatus, type UsyncAbout, usyncSpec, usyncUserJid } from "./usync.ts";
 
 /** A profile picture's address. */
@@ -287,16 +288,6 @@ export interface UserAboutUpdateEvent {
   about: string;
   /** When. */
   timestamp: Date;
-}
-
-function notificationTime(node: Node): Date {
-  let t: number | undefined;
-  try {
-    t = optAttrInt(node, "t");
-  } catch {
-    t = undefined;
-  }
-  return t ? new Date(t * 1000) : new Date();
 }
 
 /** Parses a `<notification type="picture">` (`<set|add jid id author?/>` or `<delete jid/>` children). */

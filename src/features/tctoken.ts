@@ -19,6 +19,7 @@ import type { FeatureContext } from "./context.ts";
 import { InputError } from "./errors.ts";
 import { type IqSpec, requireChild } from "./iq.ts";
 import { toJid } from "./jid_input.ts";
+import { lenientInt } from "./lenient_attrs.ts";
 
 /** Length of one token bucket in seconds (AB prop `tctoken_duration`, 7 days). */
 export const TC_TOKEN_BUCKET_SECONDS = 604_800;
@@ -137,12 +138,7 @@ export function parsePrivacyTokenNotification(node: Node): PrivacyTokenNotificat
   const out: PrivacyTokenNotification["tokens"] = [];
   for (const token of getChildren(tokens, "token")) {
     if (token.attrs.type !== "trusted_contact" || !(token.content instanceof Uint8Array)) continue;
-    let timestamp: number | undefined;
-    try {
-      timestamp = optAttrInt(token, "t");
-    } catch {
-      timestamp = undefined;
-    }
+    const timestamp = lenientInt(token, "t");
     if (!timestamp) continue;
     out.push({ token: token.content.slice(), timestamp });
   }

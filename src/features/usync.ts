@@ -28,9 +28,9 @@ import {
   Jid,
   type Node,
   type NodeInput,
-  optAttrInt,
 } from "../binary/mod.ts";
 import { type IqSpec, requireChild } from "./iq.ts";
+import { lenientInt } from "./lenient_attrs.ts";
 import { decodeVerifiedName } from "./verified_name.ts";
 
 /** Most users one usync request may carry (the server's page size for contact queries is larger). */
@@ -195,12 +195,7 @@ export function parseUsyncStatus(user: Node): UsyncAbout | undefined {
   } catch {
     text = undefined;
   }
-  let t: number | undefined;
-  try {
-    t = optAttrInt(status, "t");
-  } catch {
-    t = undefined;
-  }
+  const t = lenientInt(status, "t");
   return { text: text || undefined, setAt: t ? new Date(t * 1000) : undefined, hidden: false };
 }
 

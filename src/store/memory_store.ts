@@ -16,7 +16,7 @@ import {
 import type { Backend } from "./backend.ts";
 import type { Clock } from "./cache.ts";
 import { checkDevice, cloneDevice, type Device } from "./device.ts";
-import { closedError, StoreError } from "./errors.ts";
+import { closedError } from "./errors.ts";
 import {
   type AppStateMutationMac,
   type AppStateSyncKey,
@@ -42,6 +42,7 @@ import {
   checkKey,
   checkLidMapping,
   checkMutationMac,
+  checkRecord,
   checkSyncKey,
   checkTcToken,
   checkTimestamp,
@@ -111,14 +112,6 @@ const copyLid = (e: LidPnMappingEntry): LidPnMappingEntry => ({
   updatedAt: e.updatedAt,
   learningSource: e.learningSource,
 });
-
-type RecordClass = abstract new (...args: never[]) => unknown;
-
-function checkRecord(table: string, value: unknown, cls: RecordClass): void {
-  if (!(value instanceof cls)) {
-    throw new StoreError("invalid_input", `record: expected a ${cls.name}, got ${typeof value}`, { table });
-  }
-}
 
 /**
  * An in-memory {@linkcode Backend}. Nothing survives the process; `flush()` has nothing to do.

@@ -15,6 +15,7 @@
 
 import { LruTtlCache } from "./cache.ts";
 import type { Querier } from "./postgres_db.ts";
+import { splitPending } from "./write_behind.ts";
 
 /** How an {@linkcode AsyncHotTable} reaches its table. */
 export interface AsyncTableIo<K, V> {
@@ -126,12 +127,7 @@ export class AsyncHotTable<K, V> {
   /** Writes the snapshot taken by {@linkcode beginFlush}; call inside the flush transaction. */
   async writeFlush(q: Querier): Promise<void> {
     if (this.#inFlight.size === 0) return;
-    const writes: Array<readonly [K, V]> = [];
-    const removals: K[] = [];
-    for (const [key, value] of this.#inFlight) {
-      if (value === null) removals.push(key);
-      else writes.push([key, value]);
-    }
+    const { writes, removals } = splitPending(this.#inFlight);
     if (removals.length > 0) await this.#io.removeMany(q, removals);
     if (writes.length > 0) await this.#io.writeMany(q, writes);
   }

@@ -12,15 +12,7 @@
  * @module
  */
 
-/** One schema step. */
-export interface PostgresMigration {
-  /** The version this migration produces. */
-  version: number;
-  /** What it adds. */
-  description: string;
-  /** The DDL, run inside the migration transaction. */
-  sql: string;
-}
+import type { Migration } from "./sqlite_schema.ts";
 
 const FK = "device_id integer NOT NULL REFERENCES wadeno_device (device_id) ON DELETE CASCADE";
 
@@ -176,7 +168,7 @@ CREATE INDEX wadeno_message_secrets_created ON wadeno_message_secrets (device_id
 `;
 
 /** All migrations, in order. Append new ones; never edit a released one. */
-export const PG_MIGRATIONS: readonly PostgresMigration[] = Object.freeze([
+export const PG_MIGRATIONS: readonly Migration[] = Object.freeze([
   { version: 1, description: "every table, lease epoch, listing columns", sql: PG_SCHEMA_V1 },
 ]);
 

@@ -10,49 +10,37 @@
  * @module
  */
 
-import { PreKeyRecord, SenderKeyRecord, SessionRecord, SignedPreKeyRecord } from "../signal/mod.ts";
+import type { PreKeyRecord, SenderKeyRecord, SessionRecord, SignedPreKeyRecord } from "../signal/mod.ts";
 import { cloneDevice, decodeDevice, type Device, encodeDevice } from "./device.ts";
-import { StoreError } from "./errors.ts";
 import type { Querier } from "./postgres_db.ts";
 import { type PgParam, type PgRow, toStoreError } from "./postgres_driver.ts";
 import { AsyncHotTable, type AsyncTableIo, type RunRead } from "./postgres_hot_table.ts";
-import { blobCol, decodeRecord, intCol, textCol } from "./sqlite_rows.ts";
+import {
+  chunkSizes,
+  type HotTableSpec,
+  INCOMING,
+  INCOMING_CACHE_SIZE,
+  INCOMING_COLS,
+  type IncomingRow,
+  SIGNAL_TABLES,
+} from "./signal_tables.ts";
+import { blobCol, intCol, textCol } from "./sqlite_rows.ts";
 import type { SQLOutput } from "./sqlite_db.ts";
-
-/** The byte length of a stored remote identity key. */
-export const IDENTITY_KEY_LENGTH = 32;
-
-/** Largest number of rows one flush statement writes. */
-const MAX_ROWS_PER_STATEMENT = 64;
 
 /** Rows as the shared column readers (sqlite_rows.ts) take them. */
 export const asRow = (r: PgRow): Record<string, SQLOutput> => r as Record<string, SQLOutput>;
 
-/** Splits `n` rows into power-of-two chunks, so a few prepared statement shapes cover every batch. */
-function chunkSizes(n: number): number[] {
-  const sizes: number[] = [];
-  for (let size = MAX_ROWS_PER_STATEMENT; n > 0; size >>= 1) {
-    while (n >= size) {
-      sizes.push(size);
-      n -= size;
-    }
-  }
-  return sizes;
-}
-
-interface TableSpec<K, V> {
-  table: string;
-  keyCol: string;
-  valueCol: string;
-  /** The key column's type, for the `= ANY($2::type[])` lookups. */
-  keyType: "text" | "bigint";
-  decode: (bytes: Uint8Array, key: string) => V;
-  encode: (value: V, key: K) => Uint8Array;
-}
-
-function keyedIo<K extends string | number, V>(deviceId: number, spec: TableSpec<K, V>): AsyncTableIo<K, V> {
-  const { table, keyCol, valueCol, keyType, decode, encode } = spec;
-  const name = table.replace(/^wadeno_/, "");
+/**
+ * The SQL side of a hot table in table `wadeno_<spec.table>`; `keyType` is the key column's type, for the
+ * `= ANY($2::type[])` lookups.
+ */
+function keyedIo<K extends string | number, V>(
+  deviceId: number,
+  spec: HotTableSpec<K, V>,
+  keyType: "text" | "bigint",
+): AsyncTableIo<K, V> {
+  const { table: name, keyCol, valueCol, decode, encode } = spec;
+  const table = `wadeno_${name}`;
   const selectMany = `SELECT ${keyCol} AS k, ${valueCol} AS v FROM ${table} ` +
     `WHERE device_id = $1 AND ${keyCol} = ANY($2::${keyType}[])`;
   const selectOne = `SELECT ${valueCol} AS v FROM ${table} WHERE device_id = $1 AND ${keyCol} = $2`;
@@ -126,21 +114,6 @@ function keyedIo<K extends string | number, V>(deviceId: number, spec: TableSpec
   };
 }
 
-/** An inbox entry as the hot table holds it. */
-export interface IncomingRow {
-  /** Commit order. */
-  seq: number;
-  /** The chat. */
-  chat: string;
-  /** The client's payload. */
-  payload: Uint8Array;
-  /** Unix seconds. */
-  receivedAt: number;
-}
-
-const INCOMING = "incoming_messages";
-const INCOMING_COLS = "key, seq, chat, payload, received_at";
-
 function incomingRow(row: PgRow, key: string): IncomingRow {
   const r = asRow(row);
   return {
@@ -192,10 +165,6 @@ function incomingIo(deviceId: number): AsyncTableIo<string, IncomingRow> {
   };
 }
 
-interface Serializable {
-  serialize(): Uint8Array;
-}
-
 /** Cached, write-behind Signal state, inbox and device of one account. */
 export class PostgresSignalState {
   /** Remote identity keys by address. */
@@ -223,82 +192,14 @@ export class PostgresSignalState {
   constructor(deviceId: number, run: RunRead, cacheSize: number) {
     this.#deviceId = deviceId;
     this.#run = run;
-    const rec = <T>(table: string, deserialize: (b: Uint8Array) => T) => (bytes: Uint8Array, key: string) =>
-      decodeRecord(bytes, deserialize, table, key);
-    const serialize = (r: Serializable) => r.serialize();
-    this.identities = new AsyncHotTable(
-      keyedIo<string, Uint8Array>(deviceId, {
-        table: "wadeno_identities",
-        keyCol: "address",
-        valueCol: "key",
-        keyType: "text",
-        decode: (bytes, key) => {
-          if (bytes.length !== IDENTITY_KEY_LENGTH) {
-            throw new StoreError(
-              "corrupt",
-              `identity key: expected ${IDENTITY_KEY_LENGTH} bytes, got ${bytes.length}`,
-              {
-                table: "identities",
-                key,
-              },
-            );
-          }
-          return bytes;
-        },
-        encode: (key) => key,
-      }),
-      run,
-      cacheSize,
-    );
-    this.sessions = new AsyncHotTable(
-      keyedIo<string, SessionRecord>(deviceId, {
-        table: "wadeno_sessions",
-        keyCol: "address",
-        valueCol: "record",
-        keyType: "text",
-        decode: rec("sessions", SessionRecord.deserialize),
-        encode: serialize,
-      }),
-      run,
-      cacheSize,
-    );
-    this.senderKeys = new AsyncHotTable(
-      keyedIo<string, SenderKeyRecord>(deviceId, {
-        table: "wadeno_sender_keys",
-        keyCol: "address",
-        valueCol: "record",
-        keyType: "text",
-        decode: rec("sender_keys", SenderKeyRecord.deserialize),
-        encode: serialize,
-      }),
-      run,
-      cacheSize,
-    );
-    this.preKeys = new AsyncHotTable(
-      keyedIo<number, PreKeyRecord>(deviceId, {
-        table: "wadeno_prekeys",
-        keyCol: "prekey_id",
-        valueCol: "record",
-        keyType: "bigint",
-        decode: rec("prekeys", PreKeyRecord.deserialize),
-        encode: serialize,
-      }),
-      run,
-      64,
-    );
-    this.signedPreKeys = new AsyncHotTable(
-      keyedIo<number, SignedPreKeyRecord>(deviceId, {
-        table: "wadeno_signed_prekeys",
-        keyCol: "signed_prekey_id",
-        valueCol: "record",
-        keyType: "bigint",
-        decode: rec("signed_prekeys", SignedPreKeyRecord.deserialize),
-        encode: serialize,
-      }),
-      run,
-      16,
-    );
-    this.incoming = new AsyncHotTable(incomingIo(deviceId), run, 64);
+    const hot = <K extends string | number, V>(spec: HotTableSpec<K, V>, keyType: "text" | "bigint") =>
+      new AsyncHotTable(keyedIo(deviceId, spec, keyType), run, spec.cacheSize ?? cacheSize);
+    this.identities = hot(SIGNAL_TABLES.identities, "text");
+    this.sessions = hot(SIGNAL_TABLES.sessions, "text");
+    this.senderKeys = hot(SIGNAL_TABLES.senderKeys, "text");
+    this.preKeys = hot(SIGNAL_TABLES.preKeys, "bigint");
+    this.signedPreKeys = hot(SIGNAL_TABLES.signedPreKeys, "bigint");
+    this.incoming = new AsyncHotTable(incomingIo(deviceId), run, INCOMING_CACHE_SIZE);
     this.#tables = [
       this.identities,
       this.sessions,
@@ -309,14 +210,19 @@ export class PostgresSignalState {
     ] as AsyncHotTable<unknown, unknown>[];
   }
 
-  /** Reads the highest stored inbox sequence number once, so {@linkcode nextIncomingSeq} is synchronous. */
-  async prepareIncomingSeq(): Promise<void> {
+  /**
+   * Reads the highest stored inbox sequence number once, so {@linkcode nextIncomingSeq} is synchronous; a
+   * failure names the message `key`.
+   */
+  async prepareIncomingSeq(key: string): Promise<void> {
     if (this.#incomingSeq !== undefined) return;
     const r = await this.#run((q) =>
       q.query("SELECT COALESCE(max(seq), 0) AS s FROM wadeno_incoming_messages WHERE device_id = $1", [
         this.#deviceId,
       ])
-    );
+    ).catch((e) => {
+      throw toStoreError(e, "reading the inbox", INCOMING, key);
+    });
     this.#incomingSeq ??= Number(r.rows[0]?.s ?? 0);
   }
 
@@ -330,7 +236,9 @@ export class PostgresSignalState {
   async allIncoming(): Promise<Array<[string, IncomingRow]>> {
     const r = await this.#run((q) =>
       q.query(`SELECT ${INCOMING_COLS} FROM wadeno_incoming_messages WHERE device_id = $1`, [this.#deviceId])
-    );
+    ).catch((e) => {
+      throw toStoreError(e, "reading the inbox", INCOMING);
+    });
     const out = new Map<string, IncomingRow>();
     for (const row of r.rows) {
       const key = textCol(asRow(row), "key", INCOMING, "?");
@@ -352,17 +260,21 @@ export class PostgresSignalState {
 
   /** The newest device (a copy), or `undefined` when none was saved. */
   async loadDevice(): Promise<Device | undefined> {
+    const id = String(this.#deviceId);
     if (this.#device === undefined) {
-      const r = await this.#run((q) =>
-        q.query("SELECT data FROM wadeno_device WHERE device_id = $1", [this.#deviceId])
-      );
-      const data = r.rows[0]?.data ?? null;
-      // A save while the read ran wins.
-      if (this.#device === undefined) {
-        this.#device = data === null ? null : decodeDevice(
-          blobCol(asRow(r.rows[0]), "data", "device", String(this.#deviceId)),
-          String(this.#deviceId),
+      try {
+        const r = await this.#run((q) =>
+          q.query("SELECT data FROM wadeno_device WHERE device_id = $1", [this.#deviceId])
         );
+        const data = r.rows[0]?.data ?? null;
+        // A save while the read ran wins.
+        if (this.#device === undefined) {
+          this.#device = data === null
+            ? null
+            : decodeDevice(blobCol(asRow(r.rows[0]), "data", "device", id), id);
+        }
+      } catch (e) {
+        throw toStoreError(e, "reading the device", "device", id);
       }
     }
     return this.#device === null ? undefined : cloneDevice(this.#device);
@@ -373,7 +285,9 @@ export class PostgresSignalState {
     if (this.#device !== undefined) return this.#device !== null;
     const r = await this.#run((q) =>
       q.query("SELECT data IS NOT NULL AS saved FROM wadeno_device WHERE device_id = $1", [this.#deviceId])
-    );
+    ).catch((e) => {
+      throw toStoreError(e, "reading the device", "device", String(this.#deviceId));
+    });
     return this.#device !== undefined ? this.#device !== null : r.rows[0]?.saved === true;
   }
 

@@ -17,19 +17,21 @@
  */
 
 import type { Logger } from "../logger.ts";
-import { PreKeyRecord, SenderKeyRecord, SessionRecord, SignedPreKeyRecord } from "../signal/mod.ts";
+import type { PreKeyRecord, SenderKeyRecord, SessionRecord, SignedPreKeyRecord } from "../signal/mod.ts";
+import { AppSyncCore } from "./app_sync_core.ts";
 import type { Backend } from "./backend.ts";
 import type { Clock } from "./cache.ts";
-import { checkDevice, type Device } from "./device.ts";
-import { closedError, StoreError } from "./errors.ts";
-import { PostgresAppSync } from "./postgres_app_sync.ts";
-import type { PostgresContext } from "./postgres_context.ts";
+import type { Device } from "./device.ts";
+import { closedError } from "./errors.ts";
+import { postgresAppSyncSql } from "./postgres_app_sync.ts";
 import { PostgresDb, type PostgresSynchronousCommit, type Querier } from "./postgres_db.ts";
-import { type PostgresConnection, toStoreError } from "./postgres_driver.ts";
 import { listPostgresDevices, type PostgresDeviceSummary } from "./postgres_devices.ts";
-import { PostgresProtocol } from "./postgres_protocol.ts";
-import { IDENTITY_KEY_LENGTH, PostgresSignalState } from "./postgres_signal.ts";
+import { PostgresJournal } from "./postgres_journal.ts";
+import { type PostgresConnection, toStoreError } from "./postgres_driver.ts";
+import { postgresProtocolSql } from "./postgres_protocol.ts";
 import { LOCK_NAMESPACE, SCHEMA_LOCK_KEY } from "./postgres_schema.ts";
+import { PostgresSignalState } from "./postgres_signal.ts";
+import { ProtocolCore } from "./protocol_core.ts";
 import type {
   AppStateMutationMac,
   AppStateSyncKey,
@@ -40,8 +42,9 @@ import type {
   SignalWriteBatch,
   TcTokenEntry,
 } from "./types.ts";
-import { checkArray, checkBytes, checkId, checkIncoming, checkInt, checkKey } from "./validate.ts";
-import { FlushScheduler } from "./write_behind.ts";
+import { checkInt } from "./validate.ts";
+import { checkWriteBehindOptions, WRITE_BEHIND_DEFAULTS } from "./write_behind.ts";
+import { WriteBehindFacade } from "./write_behind_facade.ts";
 
 /** Options for {@linkcode PostgresStore.open}. */
 export interface PostgresStoreOptions {
@@ -74,19 +77,9 @@ const DEFAULTS = {
   lockTimeoutMs: 5_000,
   leaseTimeoutMs: 0,
   connectTimeoutMs: 10_000,
-  flushDelayMs: 1_000,
-  cacheSize: 4_096,
+  ...WRITE_BEHIND_DEFAULTS,
 };
 const MAX_DEVICE_ID = 0x7fff_ffff;
-
-type RecordClass = abstract new (...args: never[]) => unknown;
-
-function checkRecord<T>(table: string, value: T, cls: RecordClass, what: string): T {
-  if (!(value instanceof cls)) {
-    throw new StoreError("invalid_input", `${what}: expected a ${cls.name}, got ${typeof value}`, { table });
-  }
-  return value;
-}
 
 /**
  * A {@linkcode Backend} on a PostgreSQL database.
@@ -109,10 +102,10 @@ export class PostgresStore implements Backend {
   readonly #options: PostgresStoreOptions;
   readonly #db: PostgresDb;
   readonly #signal: PostgresSignalState;
-  readonly #appSync: PostgresAppSync;
-  readonly #protocol: PostgresProtocol;
-  readonly #scheduler: FlushScheduler;
-  readonly #logger: Logger | undefined;
+  readonly #appSync: AppSyncCore;
+  readonly #protocol: ProtocolCore;
+  readonly #hot: WriteBehindFacade;
+  readonly #journal: PostgresJournal;
   #closed = false;
 
   private constructor(
@@ -125,21 +118,21 @@ export class PostgresStore implements Backend {
     this.#connection = connection;
     this.#options = options;
     this.#db = db;
-    this.#logger = options.logger;
     const run = <T>(fn: (q: Querier) => Promise<T>) => db.run(fn);
     this.#signal = new PostgresSignalState(deviceId, run, options.cacheSize ?? DEFAULTS.cacheSize);
-    const context: PostgresContext = {
-      deviceId,
-      clock: options.clock ?? Date.now,
-      write: (fn, table, key, multi) => this.#write(fn, table, key, multi ?? false),
-      read: (fn, table, key) => this.#read(fn, table, key),
-    };
-    this.#appSync = new PostgresAppSync(context);
-    this.#protocol = new PostgresProtocol(context);
-    this.#scheduler = new FlushScheduler({
-      delayMs: options.flushDelayMs ?? DEFAULTS.flushDelayMs,
-      flush: () => this.#flushPending(),
+    this.#journal = new PostgresJournal(db, this.#signal, {
+      flushDelayMs: options.flushDelayMs ?? DEFAULTS.flushDelayMs,
       logger: options.logger,
+    });
+    const context = this.#journal.context(deviceId, options.clock ?? Date.now);
+    this.#appSync = new AppSyncCore(postgresAppSyncSql(context));
+    this.#protocol = new ProtocolCore(postgresProtocolSql(context), context.clock);
+    this.#hot = new WriteBehindFacade(this.#signal, {
+      live: () => {
+        if (this.#closed) throw closedError();
+      },
+      dirtied: () => this.#journal.scheduler.schedule(),
+      clock: context.clock,
     });
   }
 
@@ -164,11 +157,7 @@ export class PostgresStore implements Backend {
     options: PostgresStoreOptions = {},
   ): Promise<PostgresStore> {
     const deviceId = checkInt("device", "deviceId", options.deviceId ?? DEFAULTS.deviceId, 1, MAX_DEVICE_ID);
-    checkInt("device", "cacheSize", options.cacheSize ?? DEFAULTS.cacheSize, 1, 1 << 24);
-    const delay = options.flushDelayMs ?? DEFAULTS.flushDelayMs;
-    if (!(delay >= 1)) {
-      throw new StoreError("invalid_input", `flushDelayMs: expected >= 1 or Infinity, got ${delay}`);
-    }
+    checkWriteBehindOptions(options);
     for (const name of ["lockTimeoutMs", "leaseTimeoutMs", "connectTimeoutMs"] as const) {
       checkInt("device", name, options[name] ?? DEFAULTS[name], 0, 2_147_483_647);
     }
@@ -222,124 +211,9 @@ export class PostgresStore implements Backend {
 
   // --- plumbing --------------------------------------------------------------------------------------
 
-  /** Runs an operation on the open store; synchronous throws (validation) become rejections. */
-  #op<T>(fn: () => Promise<T> | T): Promise<T> {
-    try {
-      if (this.#closed) throw closedError();
-      return Promise.resolve(fn());
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  #read<T>(fn: (q: Querier) => Promise<T>, table: string, key?: string): Promise<T> {
-    return this.#db.run(async (q) => {
-      try {
-        return await fn(q);
-      } catch (e) {
-        throw toStoreError(e, `reading ${table}`, table, key);
-      }
-    });
-  }
-
-  #write<T>(
-    fn: (q: Querier) => Promise<T>,
-    table: string,
-    key: string | undefined,
-    multi: boolean,
-  ): Promise<T> {
-    const signal = this.#signal;
-    return this.#db.run(async (q) => {
-      const pending = signal.beginFlush();
-      if (!pending && !multi) {
-        try {
-          return await fn(q);
-        } catch (e) {
-          throw toStoreError(e, `writing ${table}`, table, key);
-        }
-      }
-      let journalError: unknown;
-      let result: T;
-      try {
-        await q.query("BEGIN");
-        // The call's own change first: if the journal then cannot be written, the call still commits.
-        result = await fn(q);
-        if (pending) {
-          await q.query("SAVEPOINT journal");
-          try {
-            await signal.writeFlush(q);
-            await q.query("RELEASE SAVEPOINT journal");
-          } catch (e) {
-            journalError = e;
-            await q.query("ROLLBACK TO SAVEPOINT journal");
-          }
-        }
-        await q.query("COMMIT");
-      } catch (e) {
-        await q.query("ROLLBACK").catch(() => {});
-        signal.abortFlush();
-        throw toStoreError(e, `writing ${table}`, table, key);
-      }
-      if (journalError === undefined) {
-        if (pending) {
-          signal.commitFlush();
-          this.#scheduler.cancel();
-          this.#scheduler.succeeded();
-        }
-      } else {
-        signal.abortFlush();
-        this.#logger?.error("pending writes could not be committed; they stay pending", {
-          error: journalError,
-          pending: this.pendingWrites,
-        });
-        this.#scheduler.failed();
-        this.#scheduler.schedule();
-      }
-      return result;
-    });
-  }
-
-  /** Commits the write-behind journal in one transaction; rejects (keeping it pending) on failure. */
-  #flushPending(): Promise<void> {
-    this.#scheduler.cancel();
-    const signal = this.#signal;
-    // Nothing pending and nothing in flight: every write so far is committed (or its caller was told).
-    if (signal.dirtyCount === 0) return Promise.resolve();
-    return this.#db.run(async (q) => {
-      if (!signal.beginFlush()) return;
-      const count = signal.dirtyCount;
-      try {
-        await q.query("BEGIN");
-        await signal.writeFlush(q);
-        await q.query("COMMIT");
-      } catch (e) {
-        await q.query("ROLLBACK").catch(() => {});
-        signal.abortFlush();
-        throw toStoreError(e, "flushing pending writes");
-      }
-      signal.commitFlush();
-      this.#logger?.debug("flushed pending writes", { count });
-    });
-  }
-
-  #dirtied(): void {
-    this.#scheduler.schedule();
-  }
-
   /** {@inheritDoc Backend.flush} */
-  async flush(): Promise<void> {
-    if (this.#closed) throw closedError();
-    try {
-      await this.#flushPending();
-      this.#scheduler.succeeded();
-    } catch (error) {
-      if (!(error instanceof StoreError && error.kind === "closed")) {
-        this.#scheduler.failed();
-        this.#logger?.error("flush failed; the writes stay pending", { error, pending: this.pendingWrites });
-        this.#scheduler.schedule();
-      }
-      throw error;
-    }
+  flush(): Promise<void> {
+    return this.#hot.op(() => this.#journal.scheduler.flushNow());
   }
 
   /**
@@ -351,25 +225,8 @@ export class PostgresStore implements Backend {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#scheduler.cancel();
-    let failure: StoreError | undefined;
-    try {
-      await this.#flushPending();
-    } catch (e) {
-      const error = toStoreError(e, "final flush");
-      failure = new StoreError(
-        error.kind,
-        `closing lost ${this.pendingWrites} pending writes: ${error.message}`,
-        {
-          table: error.table,
-          key: error.key,
-          cause: error,
-          sqlState: error.sqlState,
-        },
-      );
-      this.#logger?.error("final flush failed while closing", { error: failure });
-    }
-    this.#scheduler.cancel();
+    const failure = await this.#journal.scheduler.finalFlush((e) => toStoreError(e, "final flush"));
+    this.#journal.scheduler.cancel();
     await this.#db.close();
     if (failure) throw failure;
   }
@@ -383,191 +240,109 @@ export class PostgresStore implements Backend {
 
   /** {@inheritDoc SignalStore.loadIdentity} */
   loadIdentity(address: string): Promise<Uint8Array | undefined> {
-    return this.#op(async () => {
-      checkKey("identities", "address", address);
-      return (await this.#signal.identities.get(address))?.slice();
-    });
+    return this.#hot.loadIdentity(address);
   }
 
   /** {@inheritDoc SignalStore.loadIdentities} */
   loadIdentities(addresses: readonly string[]): Promise<Map<string, Uint8Array>> {
-    return this.#op(async () => {
-      checkArray("identities", "addresses", addresses, (a) => checkKey("identities", "address", a));
-      const found = await this.#signal.identities.getMany(addresses);
-      for (const [k, v] of found) found.set(k, v.slice());
-      return found;
-    });
+    return this.#hot.loadIdentities(addresses);
   }
 
   /** {@inheritDoc SignalStore.saveIdentity} */
   saveIdentity(address: string, identityKey: Uint8Array): Promise<void> {
-    return this.#op(() => {
-      checkKey("identities", "address", address);
-      checkBytes("identities", "identityKey", identityKey, IDENTITY_KEY_LENGTH);
-      this.#signal.identities.set(address, identityKey.slice());
-      this.#dirtied();
-    });
+    return this.#hot.saveIdentity(address, identityKey);
   }
 
   /** Deletes the identity key of a remote address (write-behind). */
   deleteIdentity(address: string): Promise<void> {
-    return this.#op(() => {
-      checkKey("identities", "address", address);
-      this.#signal.identities.delete(address);
-      this.#dirtied();
-    });
+    return this.#hot.deleteIdentity(address);
   }
 
   /** {@inheritDoc SignalStore.loadSession} */
   loadSession(address: string): Promise<SessionRecord | undefined> {
-    return this.#op(() => {
-      checkKey("sessions", "address", address);
-      return this.#signal.sessions.get(address);
-    });
+    return this.#hot.loadSession(address);
   }
 
   /** {@inheritDoc SignalStore.loadSessions} */
   loadSessions(addresses: readonly string[]): Promise<Map<string, SessionRecord>> {
-    return this.#op(() => {
-      checkArray("sessions", "addresses", addresses, (a) => checkKey("sessions", "address", a));
-      return this.#signal.sessions.getMany(addresses);
-    });
+    return this.#hot.loadSessions(addresses);
   }
 
   /** {@inheritDoc SignalStore.storeSession} */
   storeSession(address: string, record: SessionRecord): Promise<void> {
-    return this.#op(() => {
-      checkKey("sessions", "address", address);
-      checkRecord("sessions", record, SessionRecord, "record");
-      this.#signal.sessions.set(address, record);
-      this.#dirtied();
-    });
+    return this.#hot.storeSession(address, record);
   }
 
   /** {@inheritDoc SignalStore.storeSessions} */
   storeSessions(entries: Iterable<readonly [string, SessionRecord]>): Promise<void> {
-    return this.#op(() => {
-      const list = [...entries];
-      for (const entry of list) {
-        checkKey("sessions", "address", entry?.[0]);
-        checkRecord("sessions", entry[1], SessionRecord, "record");
-      }
-      for (const [address, record] of list) this.#signal.sessions.set(address, record);
-      if (list.length > 0) this.#dirtied();
-    });
+    return this.#hot.storeSessions(entries);
   }
 
   /** {@inheritDoc SignalStore.deleteSession} */
   deleteSession(address: string): Promise<void> {
-    return this.#op(() => {
-      checkKey("sessions", "address", address);
-      this.#signal.sessions.delete(address);
-      this.#dirtied();
-    });
+    return this.#hot.deleteSession(address);
   }
 
   /** {@inheritDoc SignalStore.loadPreKey} */
   loadPreKey(id: number): Promise<PreKeyRecord | undefined> {
-    return this.#op(() => {
-      checkId("prekeys", "id", id);
-      return this.#signal.preKeys.get(id);
-    });
+    return this.#hot.loadPreKey(id);
   }
 
   /** {@inheritDoc SignalStore.storePreKeys} */
   storePreKeys(records: readonly PreKeyRecord[]): Promise<void> {
-    return this.#op(() => {
-      checkArray("prekeys", "records", records, (r) => checkRecord("prekeys", r, PreKeyRecord, "record"));
-      for (const r of records) this.#signal.preKeys.set(r.keyId, r);
-      if (records.length > 0) this.#dirtied();
-    });
+    return this.#hot.storePreKeys(records);
   }
 
   /** {@inheritDoc SignalStore.removePreKey} */
   removePreKey(id: number): Promise<void> {
-    return this.#op(() => {
-      checkId("prekeys", "id", id);
-      this.#signal.preKeys.delete(id);
-      this.#dirtied();
-    });
+    return this.#hot.removePreKey(id);
   }
 
   /** {@inheritDoc SignalStore.loadSignedPreKey} */
   loadSignedPreKey(id: number): Promise<SignedPreKeyRecord | undefined> {
-    return this.#op(() => {
-      checkId("signed_prekeys", "id", id);
-      return this.#signal.signedPreKeys.get(id);
-    });
+    return this.#hot.loadSignedPreKey(id);
   }
 
   /** {@inheritDoc SignalStore.storeSignedPreKey} */
   storeSignedPreKey(record: SignedPreKeyRecord): Promise<void> {
-    return this.#op(() => {
-      checkRecord("signed_prekeys", record, SignedPreKeyRecord, "record");
-      this.#signal.signedPreKeys.set(record.keyId, record);
-      this.#dirtied();
-    });
+    return this.#hot.storeSignedPreKey(record);
   }
 
   /** {@inheritDoc SignalStore.loadSenderKey} */
   loadSenderKey(name: string): Promise<SenderKeyRecord | undefined> {
-    return this.#op(() => {
-      checkKey("sender_keys", "name", name);
-      return this.#signal.senderKeys.get(name);
-    });
+    return this.#hot.loadSenderKey(name);
   }
 
   /** {@inheritDoc SignalStore.storeSenderKey} */
   storeSenderKey(name: string, record: SenderKeyRecord): Promise<void> {
-    return this.#op(() => {
-      checkKey("sender_keys", "name", name);
-      checkRecord("sender_keys", record, SenderKeyRecord, "record");
-      this.#signal.senderKeys.set(name, record);
-      this.#dirtied();
-    });
+    return this.#hot.storeSenderKey(name, record);
   }
 
   /** Deletes a sender-key record (write-behind). */
   deleteSenderKey(name: string): Promise<void> {
-    return this.#op(() => {
-      checkKey("sender_keys", "name", name);
-      this.#signal.senderKeys.delete(name);
-      this.#dirtied();
-    });
+    return this.#hot.deleteSenderKey(name);
   }
 
   // --- DeviceStore ---------------------------------------------------------------------------------
 
   /** {@inheritDoc DeviceStore.loadDevice} */
   loadDevice(): Promise<Device | undefined> {
-    return this.#op(() =>
-      this.#signal.loadDevice().catch((e) => {
-        throw toStoreError(e, "reading the device", "device", String(this.deviceId));
-      })
-    );
+    return this.#hot.loadDevice();
   }
 
   /** {@inheritDoc DeviceStore.saveDevice} */
   saveDevice(device: Device): Promise<void> {
-    return this.#op(() => {
-      checkDevice(device);
-      this.#signal.saveDevice(device);
-      this.#dirtied();
-    });
+    return this.#hot.saveDevice(device);
   }
 
   /** {@inheritDoc DeviceStore.deviceExists} */
   deviceExists(): Promise<boolean> {
-    return this.#op(() =>
-      this.#signal.deviceExists().catch((e) => {
-        throw toStoreError(e, "reading the device", "device", String(this.deviceId));
-      })
-    );
+    return this.#hot.deviceExists();
   }
 
   /** {@inheritDoc DeviceStore.deleteDevice} */
   deleteDevice(): Promise<void> {
-    return this.#op(() =>
+    return this.#hot.op(() =>
       this.#db.transaction(async (q) => {
         try {
           // The cascade removes every row of the account; the empty row keeps the id and the lease epoch.
@@ -580,7 +355,7 @@ export class PostgresStore implements Backend {
           throw toStoreError(e, "deleting the account", "device", String(this.deviceId));
         }
       }).then(() => {
-        this.#scheduler.cancel();
+        this.#journal.scheduler.cancel();
         this.#signal.reset();
         this.#protocol.reset();
       })
@@ -589,8 +364,8 @@ export class PostgresStore implements Backend {
 
   /** {@inheritDoc DeviceStore.listDeviceIds} */
   listDeviceIds(): Promise<number[]> {
-    return this.#op(() =>
-      this.#read(
+    return this.#hot.op(() =>
+      this.#journal.read(
         async (q) =>
           (await q.query("SELECT device_id FROM wadeno_device ORDER BY device_id")).rows.map((r) =>
             Number(r.device_id)
@@ -602,13 +377,13 @@ export class PostgresStore implements Backend {
 
   /** Every account in this store's database, as {@linkcode PostgresStore.listDevices} lists them. */
   listDevices(): Promise<PostgresDeviceSummary[]> {
-    return this.#op(() => listPostgresDevices(this.#connection));
+    return this.#hot.op(() => listPostgresDevices(this.#connection));
   }
 
   /** {@inheritDoc DeviceStore.createDeviceId} */
   createDeviceId(): Promise<number> {
-    return this.#op(() =>
-      this.#write(
+    return this.#hot.op(() =>
+      this.#journal.write(
         async (q) => {
           // Ids are max + 1 under the schema lock, so explicit ids (open({ deviceId })) never collide.
           await q.query("SELECT pg_advisory_xact_lock($1, $2)", [LOCK_NAMESPACE, SCHEMA_LOCK_KEY]);
@@ -629,184 +404,184 @@ export class PostgresStore implements Backend {
 
   /** {@inheritDoc AppSyncStore.getSyncKey} */
   getSyncKey(keyId: Uint8Array): Promise<AppStateSyncKey | undefined> {
-    return this.#op(() => this.#appSync.getSyncKey(keyId));
+    return this.#hot.op(() => this.#appSync.getSyncKey(keyId));
   }
 
   /** {@inheritDoc AppSyncStore.setSyncKey} */
   setSyncKey(keyId: Uint8Array, key: AppStateSyncKey): Promise<void> {
-    return this.#op(() => this.#appSync.setSyncKey(keyId, key));
+    return this.#hot.op(() => this.#appSync.setSyncKey(keyId, key));
   }
 
   /** {@inheritDoc AppSyncStore.getLatestSyncKeyId} */
   getLatestSyncKeyId(): Promise<Uint8Array | undefined> {
-    return this.#op(() => this.#appSync.getLatestSyncKeyId());
+    return this.#hot.op(() => this.#appSync.getLatestSyncKeyId());
   }
 
   /** {@inheritDoc AppSyncStore.getAppStateVersion} */
   getAppStateVersion(name: string): Promise<HashState> {
-    return this.#op(() => this.#appSync.getAppStateVersion(name));
+    return this.#hot.op(() => this.#appSync.getAppStateVersion(name));
   }
 
   /** {@inheritDoc AppSyncStore.setAppStateVersion} */
   setAppStateVersion(name: string, state: HashState): Promise<void> {
-    return this.#op(() => this.#appSync.setAppStateVersion(name, state));
+    return this.#hot.op(() => this.#appSync.setAppStateVersion(name, state));
   }
 
   /** {@inheritDoc AppSyncStore.deleteAppStateVersion} */
   deleteAppStateVersion(name: string): Promise<void> {
-    return this.#op(() => this.#appSync.deleteAppStateVersion(name));
+    return this.#hot.op(() => this.#appSync.deleteAppStateVersion(name));
   }
 
   /** {@inheritDoc AppSyncStore.putMutationMacs} */
   putMutationMacs(name: string, version: number, macs: readonly AppStateMutationMac[]): Promise<void> {
-    return this.#op(() => this.#appSync.putMutationMacs(name, version, macs));
+    return this.#hot.op(() => this.#appSync.putMutationMacs(name, version, macs));
   }
 
   /** {@inheritDoc AppSyncStore.getMutationMac} */
   getMutationMac(name: string, indexMac: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.#op(() => this.#appSync.getMutationMac(name, indexMac));
+    return this.#hot.op(() => this.#appSync.getMutationMac(name, indexMac));
   }
 
   /** {@inheritDoc AppSyncStore.deleteMutationMacs} */
   deleteMutationMacs(name: string, indexMacs: readonly Uint8Array[]): Promise<void> {
-    return this.#op(() => this.#appSync.deleteMutationMacs(name, indexMacs));
+    return this.#hot.op(() => this.#appSync.deleteMutationMacs(name, indexMacs));
   }
 
   // --- ProtocolStore -------------------------------------------------------------------------------
 
   /** {@inheritDoc ProtocolStore.getSkdmRecipients} */
   getSkdmRecipients(groupJid: string): Promise<string[]> {
-    return this.#op(() => this.#protocol.getSkdmRecipients(groupJid));
+    return this.#hot.op(() => this.#protocol.getSkdmRecipients(groupJid));
   }
 
   /** {@inheritDoc ProtocolStore.addSkdmRecipients} */
   addSkdmRecipients(groupJid: string, deviceJids: readonly string[]): Promise<void> {
-    return this.#op(() => this.#protocol.addSkdmRecipients(groupJid, deviceJids));
+    return this.#hot.op(() => this.#protocol.addSkdmRecipients(groupJid, deviceJids));
   }
 
   /** {@inheritDoc ProtocolStore.clearSkdmRecipients} */
   clearSkdmRecipients(groupJid: string): Promise<void> {
-    return this.#op(() => this.#protocol.clearSkdmRecipients(groupJid));
+    return this.#hot.op(() => this.#protocol.clearSkdmRecipients(groupJid));
   }
 
   /** {@inheritDoc ProtocolStore.getLidMapping} */
   getLidMapping(lid: string): Promise<LidPnMappingEntry | undefined> {
-    return this.#op(() => this.#protocol.getLidMapping(lid));
+    return this.#hot.op(() => this.#protocol.getLidMapping(lid));
   }
 
   /** {@inheritDoc ProtocolStore.getPnMapping} */
   getPnMapping(phoneNumber: string): Promise<LidPnMappingEntry | undefined> {
-    return this.#op(() => this.#protocol.getPnMapping(phoneNumber));
+    return this.#hot.op(() => this.#protocol.getPnMapping(phoneNumber));
   }
 
   /** {@inheritDoc ProtocolStore.putLidMapping} */
   putLidMapping(entry: LidPnMappingEntry): Promise<void> {
-    return this.#op(() => this.#protocol.putLidMapping(entry));
+    return this.#hot.op(() => this.#protocol.putLidMapping(entry));
   }
 
   /** {@inheritDoc ProtocolStore.getAllLidMappings} */
   getAllLidMappings(): Promise<LidPnMappingEntry[]> {
-    return this.#op(() => this.#protocol.getAllLidMappings());
+    return this.#hot.op(() => this.#protocol.getAllLidMappings());
   }
 
   /** {@inheritDoc ProtocolStore.saveBaseKey} */
   saveBaseKey(address: string, messageId: string, baseKey: Uint8Array): Promise<void> {
-    return this.#op(() => this.#protocol.saveBaseKey(address, messageId, baseKey));
+    return this.#hot.op(() => this.#protocol.saveBaseKey(address, messageId, baseKey));
   }
 
   /** {@inheritDoc ProtocolStore.hasSameBaseKey} */
   hasSameBaseKey(address: string, messageId: string, currentBaseKey: Uint8Array): Promise<boolean> {
-    return this.#op(() => this.#protocol.hasSameBaseKey(address, messageId, currentBaseKey));
+    return this.#hot.op(() => this.#protocol.hasSameBaseKey(address, messageId, currentBaseKey));
   }
 
   /** {@inheritDoc ProtocolStore.deleteBaseKey} */
   deleteBaseKey(address: string, messageId: string): Promise<void> {
-    return this.#op(() => this.#protocol.deleteBaseKey(address, messageId));
+    return this.#hot.op(() => this.#protocol.deleteBaseKey(address, messageId));
   }
 
   /** {@inheritDoc ProtocolStore.updateDeviceList} */
   updateDeviceList(record: DeviceListRecord): Promise<void> {
-    return this.#op(() => this.#protocol.updateDeviceList(record));
+    return this.#hot.op(() => this.#protocol.updateDeviceList(record));
   }
 
   /** {@inheritDoc ProtocolStore.getDevices} */
   getDevices(user: string): Promise<DeviceListRecord | undefined> {
-    return this.#op(() => this.#protocol.getDevices(user));
+    return this.#hot.op(() => this.#protocol.getDevices(user));
   }
 
   /** {@inheritDoc ProtocolStore.deleteDeviceList} */
   deleteDeviceList(user: string): Promise<void> {
-    return this.#op(() => this.#protocol.deleteDeviceList(user));
+    return this.#hot.op(() => this.#protocol.deleteDeviceList(user));
   }
 
   /** {@inheritDoc ProtocolStore.markForgetSenderKey} */
   markForgetSenderKey(groupJid: string, participant: string): Promise<void> {
-    return this.#op(() => this.#protocol.markForgetSenderKey(groupJid, participant));
+    return this.#hot.op(() => this.#protocol.markForgetSenderKey(groupJid, participant));
   }
 
   /** {@inheritDoc ProtocolStore.consumeForgetMarks} */
   consumeForgetMarks(groupJid: string): Promise<string[]> {
-    return this.#op(() => this.#protocol.consumeForgetMarks(groupJid));
+    return this.#hot.op(() => this.#protocol.consumeForgetMarks(groupJid));
   }
 
   /** {@inheritDoc ProtocolStore.getTcToken} */
   getTcToken(jid: string): Promise<TcTokenEntry | undefined> {
-    return this.#op(() => this.#protocol.getTcToken(jid));
+    return this.#hot.op(() => this.#protocol.getTcToken(jid));
   }
 
   /** {@inheritDoc ProtocolStore.putTcToken} */
   putTcToken(jid: string, entry: TcTokenEntry): Promise<void> {
-    return this.#op(() => this.#protocol.putTcToken(jid, entry));
+    return this.#hot.op(() => this.#protocol.putTcToken(jid, entry));
   }
 
   /** {@inheritDoc ProtocolStore.deleteTcToken} */
   deleteTcToken(jid: string): Promise<void> {
-    return this.#op(() => this.#protocol.deleteTcToken(jid));
+    return this.#hot.op(() => this.#protocol.deleteTcToken(jid));
   }
 
   /** {@inheritDoc ProtocolStore.getAllTcTokenJids} */
   getAllTcTokenJids(): Promise<string[]> {
-    return this.#op(() => this.#protocol.getAllTcTokenJids());
+    return this.#hot.op(() => this.#protocol.getAllTcTokenJids());
   }
 
   /** {@inheritDoc ProtocolStore.deleteExpiredTcTokens} */
   deleteExpiredTcTokens(cutoff: number): Promise<number> {
-    return this.#op(() => this.#protocol.deleteExpiredTcTokens(cutoff));
+    return this.#hot.op(() => this.#protocol.deleteExpiredTcTokens(cutoff));
   }
 
   /** {@inheritDoc ProtocolStore.storeSentMessage} */
   storeSentMessage(chatJid: string, messageId: string, payload: Uint8Array): Promise<void> {
-    return this.#op(() => this.#protocol.storeSentMessage(chatJid, messageId, payload));
+    return this.#hot.op(() => this.#protocol.storeSentMessage(chatJid, messageId, payload));
   }
 
   /** {@inheritDoc ProtocolStore.takeSentMessage} */
   takeSentMessage(chatJid: string, messageId: string): Promise<Uint8Array | undefined> {
-    return this.#op(() => this.#protocol.takeSentMessage(chatJid, messageId));
+    return this.#hot.op(() => this.#protocol.takeSentMessage(chatJid, messageId));
   }
 
   /** {@inheritDoc ProtocolStore.getSentMessage} */
   getSentMessage(chatJid: string, messageId: string): Promise<Uint8Array | undefined> {
-    return this.#op(() => this.#protocol.getSentMessage(chatJid, messageId));
+    return this.#hot.op(() => this.#protocol.getSentMessage(chatJid, messageId));
   }
 
   /** {@inheritDoc ProtocolStore.deleteExpiredSentMessages} */
   deleteExpiredSentMessages(cutoff: number): Promise<number> {
-    return this.#op(() => this.#protocol.deleteExpiredSentMessages(cutoff));
+    return this.#hot.op(() => this.#protocol.deleteExpiredSentMessages(cutoff));
   }
 
   /** {@inheritDoc ProtocolStore.putMessageSecret} */
   putMessageSecret(chatJid: string, senderJid: string, messageId: string, secret: Uint8Array): Promise<void> {
-    return this.#op(() => this.#protocol.putMessageSecret(chatJid, senderJid, messageId, secret));
+    return this.#hot.op(() => this.#protocol.putMessageSecret(chatJid, senderJid, messageId, secret));
   }
 
   /** {@inheritDoc ProtocolStore.getMessageSecret} */
   getMessageSecret(chatJid: string, senderJid: string, messageId: string): Promise<Uint8Array | undefined> {
-    return this.#op(() => this.#protocol.getMessageSecret(chatJid, senderJid, messageId));
+    return this.#hot.op(() => this.#protocol.getMessageSecret(chatJid, senderJid, messageId));
   }
 
   /** {@inheritDoc ProtocolStore.deleteExpiredMessageSecrets} */
   deleteExpiredMessageSecrets(cutoff: number): Promise<number> {
-    return this.#op(() => this.#protocol.deleteExpiredMessageSecrets(cutoff));
+    return this.#hot.op(() => this.#protocol.deleteExpiredMessageSecrets(cutoff));
   }
 
   // --- InboxStore ------------------------------------------------------------------------------------
@@ -819,53 +594,16 @@ export class PostgresStore implements Backend {
    * holds one without the other.
    */
   commitIncoming(record: Omit<IncomingMessageRecord, "receivedAt">, writes: SignalWriteBatch): Promise<void> {
-    return this.#op(async () => {
-      const c = checkIncoming(record, writes);
-      const signal = this.#signal;
-      await signal.prepareIncomingSeq().catch((e) => {
-        throw toStoreError(e, "reading the inbox", "incoming_messages", c.key);
-      });
-      if (this.#closed) throw closedError();
-      // From here to the end: synchronous, so a flush sees all of it or none.
-      const seq = signal.nextIncomingSeq();
-      for (const [address, session] of c.sessions) {
-        if (session === null) signal.sessions.delete(address);
-        else signal.sessions.set(address, session);
-      }
-      for (const [address, key] of c.identities) signal.identities.set(address, key.slice());
-      for (const id of c.removedPreKeys) signal.preKeys.delete(id);
-      for (const [name, senderKey] of c.senderKeys) signal.senderKeys.set(name, senderKey);
-      signal.incoming.set(c.key, {
-        seq,
-        chat: c.chat,
-        payload: c.payload.slice(),
-        receivedAt: Math.floor((this.#options.clock ?? Date.now)() / 1000),
-      });
-      this.#dirtied();
-    });
+    return this.#hot.commitIncoming(record, writes);
   }
 
   /** {@inheritDoc InboxStore.completeIncoming} */
   completeIncoming(key: string): Promise<void> {
-    return this.#op(() => {
-      checkKey("incoming_messages", "key", key);
-      this.#signal.incoming.delete(key);
-      this.#dirtied();
-    });
+    return this.#hot.completeIncoming(key);
   }
 
   /** {@inheritDoc InboxStore.pendingIncoming} */
   pendingIncoming(): Promise<IncomingMessageRecord[]> {
-    return this.#op(async () => {
-      const all = await this.#signal.allIncoming().catch((e) => {
-        throw toStoreError(e, "reading the inbox", "incoming_messages");
-      });
-      return all.map(([key, v]) => ({
-        key,
-        chat: v.chat,
-        payload: v.payload.slice(),
-        receivedAt: v.receivedAt,
-      }));
-    });
+    return this.#hot.pendingIncoming();
   }
 }

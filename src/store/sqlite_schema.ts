@@ -11,7 +11,7 @@
  * @module
  */
 
-/** One schema step. */
+/** One schema step, of the SQLite list or the PostgreSQL one (postgres_schema.ts). */
 export interface Migration {
   /** The version this migration produces. */
   version: number;

@@ -9,59 +9,36 @@
  * @module
  */
 
-import { PreKeyRecord, SenderKeyRecord, SessionRecord, SignedPreKeyRecord } from "../signal/mod.ts";
+import type { PreKeyRecord, SenderKeyRecord, SessionRecord, SignedPreKeyRecord } from "../signal/mod.ts";
 import { cloneDevice, decodeDevice, type Device, encodeDevice } from "./device.ts";
+import {
+  chunkSizes,
+  type HotTableSpec,
+  INCOMING,
+  INCOMING_CACHE_SIZE,
+  INCOMING_COLS,
+  type IncomingRow,
+  SIGNAL_TABLES,
+} from "./signal_tables.ts";
 import { type SqliteDb, toStoreError } from "./sqlite_db.ts";
-import { StoreError } from "./errors.ts";
-import { blobCol, decodeRecord, textCol } from "./sqlite_rows.ts";
+import { blobCol, textCol } from "./sqlite_rows.ts";
 import { HotTable, type HotTableIo } from "./write_behind.ts";
-
-/** The byte length of a stored remote identity key. */
-export const IDENTITY_KEY_LENGTH = 32;
-
-interface Serializable {
-  serialize(): Uint8Array;
-}
-
-/** Largest number of rows one flush statement writes (4 parameters each, well under SQLite's limit). */
-const MAX_ROWS_PER_STATEMENT = 64;
-
-/** Splits `n` rows into power-of-two chunks, so a few cached statement shapes cover every batch size. */
-function chunkSizes(n: number): number[] {
-  const sizes: number[] = [];
-  for (let size = MAX_ROWS_PER_STATEMENT; n > 0; size >>= 1) {
-    while (n >= size) {
-      sizes.push(size);
-      n -= size;
-    }
-  }
-  return sizes;
-}
-
-/** Where a hot table's rows live and how its values are encoded. */
-interface TableSpec<K, V> {
-  table: string;
-  keyCol: string;
-  valueCol: string;
-  /** Constant columns written with every row (e.g. `uploaded`). */
-  extra?: Readonly<Record<string, number>>;
-  decode: (bytes: Uint8Array, key: string) => V;
-  encode: (value: V, key: K) => Uint8Array;
-}
 
 /**
  * The SQL side of a hot table: point and batch reads, and flush writes as multi-row upserts (one
  * statement per up to 64 rows; per-statement overhead dominates row cost at session sizes) and one
- * `DELETE … IN json_each(?)` for all deletions.
+ * `DELETE … IN json_each(?)` for all deletions. `extra` holds constant columns written with every row
+ * (e.g. `uploaded`).
  */
 function keyedIo<K extends string | number, V>(
   db: SqliteDb,
   deviceId: number,
-  spec: TableSpec<K, V>,
+  spec: HotTableSpec<K, V>,
+  extra: Readonly<Record<string, number>> = {},
 ): HotTableIo<K, V> {
   const { table, keyCol, valueCol, decode, encode } = spec;
-  const extraCols = Object.keys(spec.extra ?? {});
-  const extraValues = Object.values(spec.extra ?? {});
+  const extraCols = Object.keys(extra);
+  const extraValues = Object.values(extra);
   const select = `SELECT ${valueCol} AS v FROM ${table} WHERE device_id = ? AND ${keyCol} = ?`;
   const selectMany = `SELECT ${keyCol} AS k, ${valueCol} AS v FROM ${table} ` +
     `WHERE device_id = ? AND ${keyCol} IN (SELECT value FROM json_each(?))`;
@@ -75,14 +52,22 @@ function keyedIo<K extends string | number, V>(
   const upserts = new Map<number, string>();
   return {
     load(key) {
-      const row = db.get(select, deviceId, key);
-      return row === undefined ? undefined : decode(blobCol(row, "v", table, String(key)), String(key));
+      try {
+        const row = db.get(select, deviceId, key);
+        return row === undefined ? undefined : decode(blobCol(row, "v", table, String(key)), String(key));
+      } catch (e) {
+        throw toStoreError(e, `reading ${table}`, table, String(key));
+      }
     },
     loadMany(keys) {
       const out = new Map<K, V>();
-      for (const row of db.all(selectMany, deviceId, JSON.stringify(keys))) {
-        const key = (typeof keys[0] === "number" ? row.k : textCol(row, "k", table, "?")) as K;
-        out.set(key, decode(blobCol(row, "v", table, String(key)), String(key)));
+      try {
+        for (const row of db.all(selectMany, deviceId, JSON.stringify(keys))) {
+          const key = (typeof keys[0] === "number" ? row.k : textCol(row, "k", table, "?")) as K;
+          out.set(key, decode(blobCol(row, "v", table, String(key)), String(key)));
+        }
+      } catch (e) {
+        throw toStoreError(e, `reading ${table}`, table);
       }
       return out;
     },
@@ -131,20 +116,6 @@ function keyedIo<K extends string | number, V>(
   };
 }
 
-/** An inbox entry as the hot table holds it. */
-export interface IncomingRow {
-  /** Commit order. */
-  seq: number;
-  /** The chat. */
-  chat: string;
-  /** The client's payload. */
-  payload: Uint8Array;
-  /** Unix seconds. */
-  receivedAt: number;
-}
-
-const INCOMING = "incoming_messages";
-
 /** The inbox table: few rows per flush, each with four columns, so plain statements suffice. */
 function incomingIo(db: SqliteDb, deviceId: number): HotTableIo<string, IncomingRow> {
   const decode = (row: Record<string, unknown>, key: string): IncomingRow => ({
@@ -153,7 +124,7 @@ function incomingIo(db: SqliteDb, deviceId: number): HotTableIo<string, Incoming
     payload: blobCol(row as never, "payload", INCOMING, key),
     receivedAt: Number(row.received_at),
   });
-  const cols = "key, seq, chat, payload, received_at";
+  const cols = INCOMING_COLS;
   return {
     load(key) {
       const row = db.get(`SELECT ${cols} FROM ${INCOMING} WHERE device_id = ? AND key = ?`, deviceId, key);
@@ -225,71 +196,14 @@ export class SqliteSignalState {
   constructor(db: SqliteDb, deviceId: number, cacheSize: number) {
     this.#db = db;
     this.#deviceId = deviceId;
-    const rec = <T>(table: string, deserialize: (b: Uint8Array) => T) => (bytes: Uint8Array, key: string) =>
-      decodeRecord(bytes, deserialize, table, key);
-    const serialize = (r: Serializable) => r.serialize();
-    this.identities = new HotTable(
-      keyedIo<string, Uint8Array>(db, deviceId, {
-        table: "identities",
-        keyCol: "address",
-        valueCol: "key",
-        decode: (bytes, key) => {
-          if (bytes.length !== IDENTITY_KEY_LENGTH) {
-            throw new StoreError(
-              "corrupt",
-              `identity key: expected ${IDENTITY_KEY_LENGTH} bytes, got ${bytes.length}`,
-              { table: "identities", key },
-            );
-          }
-          return bytes;
-        },
-        encode: (key) => key,
-      }),
-      cacheSize,
-    );
-    this.sessions = new HotTable(
-      keyedIo<string, SessionRecord>(db, deviceId, {
-        table: "sessions",
-        keyCol: "address",
-        valueCol: "record",
-        decode: rec("sessions", SessionRecord.deserialize),
-        encode: serialize,
-      }),
-      cacheSize,
-    );
-    this.senderKeys = new HotTable(
-      keyedIo<string, SenderKeyRecord>(db, deviceId, {
-        table: "sender_keys",
-        keyCol: "address",
-        valueCol: "record",
-        decode: rec("sender_keys", SenderKeyRecord.deserialize),
-        encode: serialize,
-      }),
-      cacheSize,
-    );
-    // Prekeys are read once each (when a PreKeySignalMessage arrives), so the clean cache stays small.
-    this.preKeys = new HotTable(
-      keyedIo<number, PreKeyRecord>(db, deviceId, {
-        table: "prekeys",
-        keyCol: "prekey_id",
-        valueCol: "record",
-        extra: { uploaded: 1 },
-        decode: rec("prekeys", PreKeyRecord.deserialize),
-        encode: serialize,
-      }),
-      64,
-    );
-    this.signedPreKeys = new HotTable(
-      keyedIo<number, SignedPreKeyRecord>(db, deviceId, {
-        table: "signed_prekeys",
-        keyCol: "signed_prekey_id",
-        valueCol: "record",
-        decode: rec("signed_prekeys", SignedPreKeyRecord.deserialize),
-        encode: serialize,
-      }),
-      16,
-    );
-    this.incoming = new HotTable(incomingIo(db, deviceId), 64);
+    const hot = <K extends string | number, V>(spec: HotTableSpec<K, V>, extra?: Record<string, number>) =>
+      new HotTable(keyedIo(db, deviceId, spec, extra), spec.cacheSize ?? cacheSize);
+    this.identities = hot(SIGNAL_TABLES.identities);
+    this.sessions = hot(SIGNAL_TABLES.sessions);
+    this.senderKeys = hot(SIGNAL_TABLES.senderKeys);
+    this.preKeys = hot(SIGNAL_TABLES.preKeys, { uploaded: 1 });
+    this.signedPreKeys = hot(SIGNAL_TABLES.signedPreKeys);
+    this.incoming = new HotTable(incomingIo(db, deviceId), INCOMING_CACHE_SIZE);
     this.#tables = [
       this.identities,
       this.sessions,
@@ -300,29 +214,41 @@ export class SqliteSignalState {
     ] as HotTable<unknown, unknown>[];
   }
 
-  /** The next inbox sequence number (continuing after the highest stored one). */
-  nextIncomingSeq(): number {
-    if (this.#incomingSeq === undefined) {
+  /** Reads the highest stored inbox sequence number once; a failure names the message `key`. */
+  prepareIncomingSeq(key: string): void {
+    if (this.#incomingSeq !== undefined) return;
+    try {
       const row = this.#db.get(
         `SELECT COALESCE(MAX(seq), 0) AS s FROM ${INCOMING} WHERE device_id = ?`,
         this.#deviceId,
       );
       this.#incomingSeq = Number(row?.s ?? 0);
+    } catch (e) {
+      throw toStoreError(e, `reading ${INCOMING}`, INCOMING, key);
     }
+  }
+
+  /** The next inbox sequence number (continuing after the highest stored one); call {@linkcode prepareIncomingSeq} first. */
+  nextIncomingSeq(): number {
+    if (this.#incomingSeq === undefined) throw new Error("prepareIncomingSeq was not called");
     return ++this.#incomingSeq;
   }
 
   /** Every inbox entry, stored or pending, oldest first. */
   allIncoming(): Array<[string, IncomingRow]> {
     const out = new Map<string, IncomingRow>();
-    for (const row of this.#db.all(`SELECT key FROM ${INCOMING} WHERE device_id = ?`, this.#deviceId)) {
-      const key = textCol(row, "key", INCOMING, "?");
-      const v = this.incoming.get(key);
-      if (v) out.set(key, v);
-    }
-    for (const key of this.incoming.dirtyKeys()) {
-      const v = this.incoming.get(key);
-      if (v) out.set(key, v);
+    try {
+      for (const row of this.#db.all(`SELECT key FROM ${INCOMING} WHERE device_id = ?`, this.#deviceId)) {
+        const key = textCol(row, "key", INCOMING, "?");
+        const v = this.incoming.get(key);
+        if (v) out.set(key, v);
+      }
+      for (const key of this.incoming.dirtyKeys()) {
+        const v = this.incoming.get(key);
+        if (v) out.set(key, v);
+      }
+    } catch (e) {
+      throw toStoreError(e, `reading ${INCOMING}`, INCOMING);
     }
     return [...out].sort((a, b) => a[1].seq - b[1].seq);
   }
@@ -336,12 +262,15 @@ export class SqliteSignalState {
 
   /** The newest device (a copy), or `undefined` when none was saved. */
   loadDevice(): Device | undefined {
+    const id = String(this.#deviceId);
     if (this.#device === undefined) {
-      const row = this.#db.get("SELECT data FROM device WHERE device_id = ?", this.#deviceId);
-      const data = row?.data ?? null;
-      this.#device = data === null
-        ? null
-        : decodeDevice(blobCol(row!, "data", "device", String(this.#deviceId)), String(this.#deviceId));
+      try {
+        const row = this.#db.get("SELECT data FROM device WHERE device_id = ?", this.#deviceId);
+        const data = row?.data ?? null;
+        this.#device = data === null ? null : decodeDevice(blobCol(row!, "data", "device", id), id);
+      } catch (e) {
+        throw toStoreError(e, "reading device", "device", id);
+      }
     }
     return this.#device === null ? undefined : cloneDevice(this.#device);
   }
@@ -349,11 +278,15 @@ export class SqliteSignalState {
   /** True when a device was saved (without decoding it). */
   deviceExists(): boolean {
     if (this.#device !== undefined) return this.#device !== null;
-    const row = this.#db.get(
-      "SELECT data IS NOT NULL AS saved FROM device WHERE device_id = ?",
-      this.#deviceId,
-    );
-    return row?.saved === 1;
+    try {
+      const row = this.#db.get(
+        "SELECT data IS NOT NULL AS saved FROM device WHERE device_id = ?",
+        this.#deviceId,
+      );
+      return row?.saved === 1;
+    } catch (e) {
+      throw toStoreError(e, "reading device", "device", String(this.#deviceId));
+    }
   }
 
   /** Records a device save (a copy of `device`), written at the next flush. */

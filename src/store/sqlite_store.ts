@@ -21,16 +21,18 @@
  */
 
 import type { Logger } from "../logger.ts";
-import { PreKeyRecord, SenderKeyRecord, SessionRecord, SignedPreKeyRecord } from "../signal/mod.ts";
+import type { PreKeyRecord, SenderKeyRecord, SessionRecord, SignedPreKeyRecord } from "../signal/mod.ts";
+import { AppSyncCore } from "./app_sync_core.ts";
 import type { Backend } from "./backend.ts";
 import type { Clock } from "./cache.ts";
-import { checkDevice, type Device } from "./device.ts";
+import type { Device } from "./device.ts";
 import { closedError, StoreError } from "./errors.ts";
-import { SqliteAppSync } from "./sqlite_app_sync.ts";
-import type { SqliteContext } from "./sqlite_context.ts";
+import { ProtocolCore } from "./protocol_core.ts";
+import { sqliteAppSyncSql } from "./sqlite_app_sync.ts";
 import { SqliteDb, type SqliteSynchronous, toStoreError } from "./sqlite_db.ts";
-import { SqliteProtocol } from "./sqlite_protocol.ts";
-import { IDENTITY_KEY_LENGTH, SqliteSignalState } from "./sqlite_signal.ts";
+import { SqliteJournal } from "./sqlite_journal.ts";
+import { sqliteProtocolSql } from "./sqlite_protocol.ts";
+import { SqliteSignalState } from "./sqlite_signal.ts";
 import type {
   AppStateMutationMac,
   AppStateSyncKey,
@@ -41,8 +43,9 @@ import type {
   SignalWriteBatch,
   TcTokenEntry,
 } from "./types.ts";
-import { checkArray, checkBytes, checkId, checkIncoming, checkInt, checkKey } from "./validate.ts";
-import { FlushScheduler } from "./write_behind.ts";
+import { checkInt, checkKey } from "./validate.ts";
+import { checkWriteBehindOptions, WRITE_BEHIND_DEFAULTS } from "./write_behind.ts";
+import { WriteBehindFacade } from "./write_behind_facade.ts";
 
 /** Options for {@linkcode SqliteStore.open}. */
 export interface SqliteStoreOptions {
@@ -70,16 +73,7 @@ export interface SqliteStoreOptions {
   pragmas?: Readonly<Record<string, number | string>>;
 }
 
-const DEFAULTS = { deviceId: 1, busyTimeoutMs: 5_000, flushDelayMs: 1_000, cacheSize: 4_096 };
-
-type RecordClass = abstract new (...args: never[]) => unknown;
-
-function checkRecord<T>(table: string, value: T, cls: RecordClass, what: string): T {
-  if (!(value instanceof cls)) {
-    throw new StoreError("invalid_input", `${what}: expected a ${cls.name}, got ${typeof value}`, { table });
-  }
-  return value;
-}
+const DEFAULTS = { deviceId: 1, busyTimeoutMs: 5_000, ...WRITE_BEHIND_DEFAULTS };
 
 /**
  * A {@linkcode Backend} on a SQLite file.
@@ -103,10 +97,10 @@ export class SqliteStore implements Backend {
   readonly #options: SqliteStoreOptions;
   readonly #db: SqliteDb;
   readonly #signal: SqliteSignalState;
-  readonly #appSync: SqliteAppSync;
-  readonly #protocol: SqliteProtocol;
-  readonly #scheduler: FlushScheduler;
-  readonly #logger: Logger | undefined;
+  readonly #appSync: AppSyncCore;
+  readonly #protocol: ProtocolCore;
+  readonly #hot: WriteBehindFacade;
+  readonly #journal: SqliteJournal;
   #closed = false;
 
   private constructor(path: string, db: SqliteDb, options: SqliteStoreOptions, deviceId: number) {
@@ -114,21 +108,20 @@ export class SqliteStore implements Backend {
     this.deviceId = deviceId;
     this.#options = options;
     this.#db = db;
-    this.#logger = options.logger;
     this.#signal = new SqliteSignalState(db, deviceId, options.cacheSize ?? DEFAULTS.cacheSize);
-    const context: SqliteContext = {
-      db,
-      deviceId,
-      clock: options.clock ?? Date.now,
-      write: (fn, table, key) => this.#write(fn, table, key),
-      read: (fn, table, key) => this.#read(fn, table, key),
-    };
-    this.#appSync = new SqliteAppSync(context);
-    this.#protocol = new SqliteProtocol(context);
-    this.#scheduler = new FlushScheduler({
-      delayMs: options.flushDelayMs ?? DEFAULTS.flushDelayMs,
-      flush: () => this.#flushPending(),
+    this.#journal = new SqliteJournal(db, this.#signal, {
+      flushDelayMs: options.flushDelayMs ?? DEFAULTS.flushDelayMs,
       logger: options.logger,
+    });
+    const context = this.#journal.context(deviceId, options.clock ?? Date.now);
+    this.#appSync = new AppSyncCore(sqliteAppSyncSql(context));
+    this.#protocol = new ProtocolCore(sqliteProtocolSql(context), context.clock);
+    this.#hot = new WriteBehindFacade(this.#signal, {
+      live: () => {
+        if (this.#closed) throw closedError();
+      },
+      dirtied: () => this.#journal.scheduler.schedule(),
+      clock: context.clock,
     });
   }
 
@@ -157,11 +150,7 @@ export class SqliteStore implements Backend {
         1,
         Number.MAX_SAFE_INTEGER,
       );
-      checkInt("device", "cacheSize", options.cacheSize ?? DEFAULTS.cacheSize, 1, 1 << 24);
-      const delay = options.flushDelayMs ?? DEFAULTS.flushDelayMs;
-      if (!(delay >= 1)) {
-        throw new StoreError("invalid_input", `flushDelayMs: expected >= 1 or Infinity, got ${delay}`);
-      }
+      checkWriteBehindOptions(options);
       const synchronous = options.synchronous ?? "NORMAL";
       if (synchronous !== "FULL" && synchronous !== "NORMAL") {
         throw new StoreError(
@@ -212,104 +201,9 @@ export class SqliteStore implements Backend {
 
   // --- plumbing --------------------------------------------------------------------------------------
 
-  #live(): void {
-    if (this.#closed) throw closedError();
-  }
-
-  /** Runs a synchronous operation on the open store as a promise (errors become rejections). */
-  #op<T>(fn: () => T): Promise<T> {
-    try {
-      this.#live();
-      return Promise.resolve(fn());
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  #read<T>(fn: () => T, table: string, key?: string): T {
-    try {
-      return fn();
-    } catch (e) {
-      throw toStoreError(e, `reading ${table}`, table, key);
-    }
-  }
-
-  #write<T>(fn: () => T, table: string, key?: string): T {
-    let journalError: unknown;
-    let result: T;
-    try {
-      result = this.#db.transaction(() => {
-        // The call's own change first: if the journal then cannot be written (a full disk), the retry below
-        // still lets a call that frees space go through.
-        const r = fn();
-        try {
-          this.#signal.writeDirty();
-        } catch (e) {
-          journalError = e;
-          throw e;
-        }
-        return r;
-      });
-    } catch (e) {
-      if (journalError === undefined) throw toStoreError(e, `writing ${table}`, table, key);
-      try {
-        result = this.#db.transaction(fn);
-      } catch (e2) {
-        throw toStoreError(e2, `writing ${table}`, table, key);
-      }
-      this.#logger?.error("pending writes could not be committed; they stay pending", {
-        error: journalError,
-        pending: this.pendingWrites,
-      });
-      this.#scheduler.failed();
-      this.#scheduler.schedule();
-      return result;
-    }
-    this.#committed();
-    return result;
-  }
-
-  #committed(): void {
-    if (this.#signal.dirtyCount > 0) {
-      this.#signal.markClean();
-      this.#scheduler.cancel();
-      this.#scheduler.succeeded();
-    }
-  }
-
-  /** Commits the write-behind journal; throws (keeping it pending) on failure. */
-  #flushPending(): void {
-    this.#scheduler.cancel();
-    const count = this.#signal.dirtyCount;
-    if (count === 0) return;
-    try {
-      this.#db.transaction(() => this.#signal.writeDirty());
-    } catch (e) {
-      throw toStoreError(e, "flushing pending writes");
-    }
-    this.#signal.markClean();
-    this.#logger?.debug("flushed pending writes", { count });
-  }
-
-  #dirtied(): void {
-    this.#scheduler.schedule();
-  }
-
   /** {@inheritDoc Backend.flush} */
   flush(): Promise<void> {
-    try {
-      this.#live();
-      this.#flushPending();
-      this.#scheduler.succeeded();
-      return Promise.resolve();
-    } catch (error) {
-      if (!(error instanceof StoreError && error.kind === "closed")) {
-        this.#scheduler.failed();
-        this.#logger?.error("flush failed; the writes stay pending", { error, pending: this.pendingWrites });
-        this.#scheduler.schedule();
-      }
-      return Promise.reject(error);
-    }
+    return this.#hot.op(() => this.#journal.scheduler.flushNow());
   }
 
   /**
@@ -320,22 +214,12 @@ export class SqliteStore implements Backend {
    */
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
-    this.#scheduler.cancel();
-    let failure: StoreError | undefined;
-    try {
-      this.#flushPending();
-    } catch (e) {
-      const error = toStoreError(e, "final flush");
-      failure = new StoreError(
-        error.kind,
-        `closing lost ${this.pendingWrites} pending writes: ${error.message}`,
-        { table: error.table, key: error.key, cause: error, sqliteCode: error.sqliteCode },
-      );
-      this.#logger?.error("final flush failed while closing", { error: failure });
-    }
+    const failure = this.#journal.scheduler.finalFlush((e) => toStoreError(e, "final flush"));
     this.#closed = true;
     this.#db.close();
-    return failure ? Promise.reject(failure) : Promise.resolve();
+    return Promise.resolve(failure).then((error) => {
+      if (error) throw error;
+    });
   }
 
   /** Closes the store (`await using store = await SqliteStore.open(...)`). */
@@ -347,187 +231,109 @@ export class SqliteStore implements Backend {
 
   /** {@inheritDoc SignalStore.loadIdentity} */
   loadIdentity(address: string): Promise<Uint8Array | undefined> {
-    return this.#op(() => {
-      checkKey("identities", "address", address);
-      return this.#read(() => this.#signal.identities.get(address), "identities", address)?.slice();
-    });
+    return this.#hot.loadIdentity(address);
   }
 
   /** {@inheritDoc SignalStore.loadIdentities} */
   loadIdentities(addresses: readonly string[]): Promise<Map<string, Uint8Array>> {
-    return this.#op(() => {
-      checkArray("identities", "addresses", addresses, (a) => checkKey("identities", "address", a));
-      const found = this.#read(() => this.#signal.identities.getMany(addresses), "identities");
-      for (const [k, v] of found) found.set(k, v.slice());
-      return found;
-    });
+    return this.#hot.loadIdentities(addresses);
   }
 
   /** {@inheritDoc SignalStore.saveIdentity} */
   saveIdentity(address: string, identityKey: Uint8Array): Promise<void> {
-    return this.#op(() => {
-      checkKey("identities", "address", address);
-      checkBytes("identities", "identityKey", identityKey, IDENTITY_KEY_LENGTH);
-      this.#signal.identities.set(address, identityKey.slice());
-      this.#dirtied();
-    });
+    return this.#hot.saveIdentity(address, identityKey);
   }
 
   /** Deletes the identity key of a remote address (write-behind). */
   deleteIdentity(address: string): Promise<void> {
-    return this.#op(() => {
-      checkKey("identities", "address", address);
-      this.#signal.identities.delete(address);
-      this.#dirtied();
-    });
+    return this.#hot.deleteIdentity(address);
   }
 
   /** {@inheritDoc SignalStore.loadSession} */
   loadSession(address: string): Promise<SessionRecord | undefined> {
-    return this.#op(() => {
-      checkKey("sessions", "address", address);
-      return this.#read(() => this.#signal.sessions.get(address), "sessions", address);
-    });
+    return this.#hot.loadSession(address);
   }
 
   /** {@inheritDoc SignalStore.loadSessions} */
   loadSessions(addresses: readonly string[]): Promise<Map<string, SessionRecord>> {
-    return this.#op(() => {
-      checkArray("sessions", "addresses", addresses, (a) => checkKey("sessions", "address", a));
-      return this.#read(() => this.#signal.sessions.getMany(addresses), "sessions");
-    });
+    return this.#hot.loadSessions(addresses);
   }
 
   /** {@inheritDoc SignalStore.storeSession} */
   storeSession(address: string, record: SessionRecord): Promise<void> {
-    return this.#op(() => {
-      checkKey("sessions", "address", address);
-      checkRecord("sessions", record, SessionRecord, "record");
-      this.#signal.sessions.set(address, record);
-      this.#dirtied();
-    });
+    return this.#hot.storeSession(address, record);
   }
 
   /** {@inheritDoc SignalStore.storeSessions} */
   storeSessions(entries: Iterable<readonly [string, SessionRecord]>): Promise<void> {
-    return this.#op(() => {
-      const list = [...entries];
-      for (const entry of list) {
-        checkKey("sessions", "address", entry?.[0]);
-        checkRecord("sessions", entry[1], SessionRecord, "record");
-      }
-      for (const [address, record] of list) this.#signal.sessions.set(address, record);
-      if (list.length > 0) this.#dirtied();
-    });
+    return this.#hot.storeSessions(entries);
   }
 
   /** {@inheritDoc SignalStore.deleteSession} */
   deleteSession(address: string): Promise<void> {
-    return this.#op(() => {
-      checkKey("sessions", "address", address);
-      this.#signal.sessions.delete(address);
-      this.#dirtied();
-    });
+    return this.#hot.deleteSession(address);
   }
 
   /** {@inheritDoc SignalStore.loadPreKey} */
   loadPreKey(id: number): Promise<PreKeyRecord | undefined> {
-    return this.#op(() => {
-      checkId("prekeys", "id", id);
-      return this.#read(() => this.#signal.preKeys.get(id), "prekeys", String(id));
-    });
+    return this.#hot.loadPreKey(id);
   }
 
   /** {@inheritDoc SignalStore.storePreKeys} */
   storePreKeys(records: readonly PreKeyRecord[]): Promise<void> {
-    return this.#op(() => {
-      checkArray("prekeys", "records", records, (r) => checkRecord("prekeys", r, PreKeyRecord, "record"));
-      for (const r of records) this.#signal.preKeys.set(r.keyId, r);
-      if (records.length > 0) this.#dirtied();
-    });
+    return this.#hot.storePreKeys(records);
   }
 
   /** {@inheritDoc SignalStore.removePreKey} */
   removePreKey(id: number): Promise<void> {
-    return this.#op(() => {
-      checkId("prekeys", "id", id);
-      this.#signal.preKeys.delete(id);
-      this.#dirtied();
-    });
+    return this.#hot.removePreKey(id);
   }
 
   /** {@inheritDoc SignalStore.loadSignedPreKey} */
   loadSignedPreKey(id: number): Promise<SignedPreKeyRecord | undefined> {
-    return this.#op(() => {
-      checkId("signed_prekeys", "id", id);
-      return this.#read(() => this.#signal.signedPreKeys.get(id), "signed_prekeys", String(id));
-    });
+    return this.#hot.loadSignedPreKey(id);
   }
 
   /** {@inheritDoc SignalStore.storeSignedPreKey} */
   storeSignedPreKey(record: SignedPreKeyRecord): Promise<void> {
-    return this.#op(() => {
-      checkRecord("signed_prekeys", record, SignedPreKeyRecord, "record");
-      this.#signal.signedPreKeys.set(record.keyId, record);
-      this.#dirtied();
-    });
+    return this.#hot.storeSignedPreKey(record);
   }
 
   /** {@inheritDoc SignalStore.loadSenderKey} */
   loadSenderKey(name: string): Promise<SenderKeyRecord | undefined> {
-    return this.#op(() => {
-      checkKey("sender_keys", "name", name);
-      return this.#read(() => this.#signal.senderKeys.get(name), "sender_keys", name);
-    });
+    return this.#hot.loadSenderKey(name);
   }
 
   /** {@inheritDoc SignalStore.storeSenderKey} */
   storeSenderKey(name: string, record: SenderKeyRecord): Promise<void> {
-    return this.#op(() => {
-      checkKey("sender_keys", "name", name);
-      checkRecord("sender_keys", record, SenderKeyRecord, "record");
-      this.#signal.senderKeys.set(name, record);
-      this.#dirtied();
-    });
+    return this.#hot.storeSenderKey(name, record);
   }
 
   /** Deletes a sender-key record (write-behind). */
   deleteSenderKey(name: string): Promise<void> {
-    return this.#op(() => {
-      checkKey("sender_keys", "name", name);
-      this.#signal.senderKeys.delete(name);
-      this.#dirtied();
-    });
+    return this.#hot.deleteSenderKey(name);
   }
 
   // --- DeviceStore ---------------------------------------------------------------------------------
 
   /** {@inheritDoc DeviceStore.loadDevice} */
   loadDevice(): Promise<Device | undefined> {
-    return this.#op(() => {
-      return this.#read(() => this.#signal.loadDevice(), "device", String(this.deviceId));
-    });
+    return this.#hot.loadDevice();
   }
 
   /** {@inheritDoc DeviceStore.saveDevice} */
   saveDevice(device: Device): Promise<void> {
-    return this.#op(() => {
-      checkDevice(device);
-      this.#signal.saveDevice(device);
-      this.#dirtied();
-    });
+    return this.#hot.saveDevice(device);
   }
 
   /** {@inheritDoc DeviceStore.deviceExists} */
   deviceExists(): Promise<boolean> {
-    return this.#op(() => {
-      return this.#read(() => this.#signal.deviceExists(), "device", String(this.deviceId));
-    });
+    return this.#hot.deviceExists();
   }
 
   /** {@inheritDoc DeviceStore.deleteDevice} */
   deleteDevice(): Promise<void> {
-    return this.#op(() => {
+    return this.#hot.op(() => {
       const db = this.#db;
       try {
         // The cascade removes every row of the account; the empty device row keeps the id reserved.
@@ -538,7 +344,7 @@ export class SqliteStore implements Backend {
       } catch (e) {
         throw toStoreError(e, "deleting the account", "device", String(this.deviceId));
       }
-      this.#scheduler.cancel();
+      this.#journal.scheduler.cancel();
       this.#signal.reset();
       this.#protocol.reset();
     });
@@ -546,8 +352,8 @@ export class SqliteStore implements Backend {
 
   /** {@inheritDoc DeviceStore.listDeviceIds} */
   listDeviceIds(): Promise<number[]> {
-    return this.#op(() => {
-      return this.#read(
+    return this.#hot.op(() => {
+      return this.#journal.read(
         () => this.#db.all("SELECT device_id FROM device ORDER BY device_id").map((r) => Number(r.device_id)),
         "device",
       );
@@ -556,8 +362,8 @@ export class SqliteStore implements Backend {
 
   /** {@inheritDoc DeviceStore.createDeviceId} */
   createDeviceId(): Promise<number> {
-    return this.#op(() => {
-      return this.#write(
+    return this.#hot.op(() => {
+      return this.#journal.write(
         () => Number(this.#db.prepare("INSERT INTO device (data) VALUES (NULL)").run().lastInsertRowid),
         "device",
       );
@@ -568,249 +374,184 @@ export class SqliteStore implements Backend {
 
   /** {@inheritDoc AppSyncStore.getSyncKey} */
   getSyncKey(keyId: Uint8Array): Promise<AppStateSyncKey | undefined> {
-    return this.#op(() => {
-      return this.#appSync.getSyncKey(keyId);
-    });
+    return this.#hot.op(() => this.#appSync.getSyncKey(keyId));
   }
 
   /** {@inheritDoc AppSyncStore.setSyncKey} */
   setSyncKey(keyId: Uint8Array, key: AppStateSyncKey): Promise<void> {
-    return this.#op(() => {
-      this.#appSync.setSyncKey(keyId, key);
-    });
+    return this.#hot.op(() => this.#appSync.setSyncKey(keyId, key));
   }
 
   /** {@inheritDoc AppSyncStore.getLatestSyncKeyId} */
   getLatestSyncKeyId(): Promise<Uint8Array | undefined> {
-    return this.#op(() => {
-      return this.#appSync.getLatestSyncKeyId();
-    });
+    return this.#hot.op(() => this.#appSync.getLatestSyncKeyId());
   }
 
   /** {@inheritDoc AppSyncStore.getAppStateVersion} */
   getAppStateVersion(name: string): Promise<HashState> {
-    return this.#op(() => {
-      return this.#appSync.getAppStateVersion(name);
-    });
+    return this.#hot.op(() => this.#appSync.getAppStateVersion(name));
   }
 
   /** {@inheritDoc AppSyncStore.setAppStateVersion} */
   setAppStateVersion(name: string, state: HashState): Promise<void> {
-    return this.#op(() => {
-      this.#appSync.setAppStateVersion(name, state);
-    });
+    return this.#hot.op(() => this.#appSync.setAppStateVersion(name, state));
   }
 
   /** {@inheritDoc AppSyncStore.deleteAppStateVersion} */
   deleteAppStateVersion(name: string): Promise<void> {
-    return this.#op(() => {
-      this.#appSync.deleteAppStateVersion(name);
-    });
+    return this.#hot.op(() => this.#appSync.deleteAppStateVersion(name));
   }
 
   /** {@inheritDoc AppSyncStore.putMutationMacs} */
   putMutationMacs(name: string, version: number, macs: readonly AppStateMutationMac[]): Promise<void> {
-    return this.#op(() => {
-      this.#appSync.putMutationMacs(name, version, macs);
-    });
+    return this.#hot.op(() => this.#appSync.putMutationMacs(name, version, macs));
   }
 
   /** {@inheritDoc AppSyncStore.getMutationMac} */
   getMutationMac(name: string, indexMac: Uint8Array): Promise<Uint8Array | undefined> {
-    return this.#op(() => {
-      return this.#appSync.getMutationMac(name, indexMac);
-    });
+    return this.#hot.op(() => this.#appSync.getMutationMac(name, indexMac));
   }
 
   /** {@inheritDoc AppSyncStore.deleteMutationMacs} */
   deleteMutationMacs(name: string, indexMacs: readonly Uint8Array[]): Promise<void> {
-    return this.#op(() => {
-      this.#appSync.deleteMutationMacs(name, indexMacs);
-    });
+    return this.#hot.op(() => this.#appSync.deleteMutationMacs(name, indexMacs));
   }
 
   // --- ProtocolStore -------------------------------------------------------------------------------
 
   /** {@inheritDoc ProtocolStore.getSkdmRecipients} */
   getSkdmRecipients(groupJid: string): Promise<string[]> {
-    return this.#op(() => {
-      return this.#protocol.getSkdmRecipients(groupJid);
-    });
+    return this.#hot.op(() => this.#protocol.getSkdmRecipients(groupJid));
   }
 
   /** {@inheritDoc ProtocolStore.addSkdmRecipients} */
   addSkdmRecipients(groupJid: string, deviceJids: readonly string[]): Promise<void> {
-    return this.#op(() => {
-      this.#protocol.addSkdmRecipients(groupJid, deviceJids);
-    });
+    return this.#hot.op(() => this.#protocol.addSkdmRecipients(groupJid, deviceJids));
   }
 
   /** {@inheritDoc ProtocolStore.clearSkdmRecipients} */
   clearSkdmRecipients(groupJid: string): Promise<void> {
-    return this.#op(() => {
-      this.#protocol.clearSkdmRecipients(groupJid);
-    });
+    return this.#hot.op(() => this.#protocol.clearSkdmRecipients(groupJid));
   }
 
   /** {@inheritDoc ProtocolStore.getLidMapping} */
   getLidMapping(lid: string): Promise<LidPnMappingEntry | undefined> {
-    return this.#op(() => {
-      return this.#protocol.getLidMapping(lid);
-    });
+    return this.#hot.op(() => this.#protocol.getLidMapping(lid));
   }
 
   /** {@inheritDoc ProtocolStore.getPnMapping} */
   getPnMapping(phoneNumber: string): Promise<LidPnMappingEntry | undefined> {
-    return this.#op(() => {
-      return this.#protocol.getPnMapping(phoneNumber);
-    });
+    return this.#hot.op(() => this.#protocol.getPnMapping(phoneNumber));
   }
 
   /** {@inheritDoc ProtocolStore.putLidMapping} */
   putLidMapping(entry: LidPnMappingEntry): Promise<void> {
-    return this.#op(() => {
-      this.#protocol.putLidMapping(entry);
-    });
+    return this.#hot.op(() => this.#protocol.putLidMapping(entry));
   }
 
   /** {@inheritDoc ProtocolStore.getAllLidMappings} */
   getAllLidMappings(): Promise<LidPnMappingEntry[]> {
-    return this.#op(() => {
-      return this.#protocol.getAllLidMappings();
-    });
+    return this.#hot.op(() => this.#protocol.getAllLidMappings());
   }
 
   /** {@inheritDoc ProtocolStore.saveBaseKey} */
   saveBaseKey(address: string, messageId: string, baseKey: Uint8Array): Promise<void> {
-    return this.#op(() => {
-      this.#protocol.saveBaseKey(address, messageId, baseKey);
-    });
+    return this.#hot.op(() => this.#protocol.saveBaseKey(address, messageId, baseKey));
   }
 
   /** {@inheritDoc ProtocolStore.hasSameBaseKey} */
   hasSameBaseKey(address: string, messageId: string, currentBaseKey: Uint8Array): Promise<boolean> {
-    return this.#op(() => {
-      return this.#protocol.hasSameBaseKey(address, messageId, currentBaseKey);
-    });
+    return this.#hot.op(() => this.#protocol.hasSameBaseKey(address, messageId, currentBaseKey));
   }
 
   /** {@inheritDoc ProtocolStore.deleteBaseKey} */
   deleteBaseKey(address: string, messageId: string): Promise<void> {
-    return this.#op(() => {
-      this.#protocol.deleteBaseKey(address, messageId);
-    });
+    return this.#hot.op(() => this.#protocol.deleteBaseKey(address, messageId));
   }
 
   /** {@inheritDoc ProtocolStore.updateDeviceList} */
   updateDeviceList(record: DeviceListRecord): Promise<void> {
-    return this.#op(() => {
-      this.#protocol.updateDeviceList(record);
-    });
+    return this.#hot.op(() => this.#protocol.updateDeviceList(record));
   }
 
   /** {@inheritDoc ProtocolStore.getDevices} */
   getDevices(user: string): Promise<DeviceListRecord | undefined> {
-    return this.#op(() => {
-      return this.#protocol.getDevices(user);
-    });
+    return this.#hot.op(() => this.#protocol.getDevices(user));
   }
 
   /** {@inheritDoc ProtocolStore.deleteDeviceList} */
   deleteDeviceList(user: string): Promise<void> {
-    return this.#op(() => {
-      this.#protocol.deleteDeviceList(user);
-    });
+    return this.#hot.op(() => this.#protocol.deleteDeviceList(user));
   }
 
   /** {@inheritDoc ProtocolStore.markForgetSenderKey} */
   markForgetSenderKey(groupJid: string, participant: string): Promise<void> {
-    return this.#op(() => {
-      this.#protocol.markForgetSenderKey(groupJid, participant);
-    });
+    return this.#hot.op(() => this.#protocol.markForgetSenderKey(groupJid, participant));
   }
 
   /** {@inheritDoc ProtocolStore.consumeForgetMarks} */
   consumeForgetMarks(groupJid: string): Promise<string[]> {
-    return this.#op(() => {
-      return this.#protocol.consumeForgetMarks(groupJid);
-    });
+    return this.#hot.op(() => this.#protocol.consumeForgetMarks(groupJid));
   }
 
   /** {@inheritDoc ProtocolStore.getTcToken} */
   getTcToken(jid: string): Promise<TcTokenEntry | undefined> {
-    return this.#op(() => {
-      return this.#protocol.getTcToken(jid);
-    });
+    return this.#hot.op(() => this.#protocol.getTcToken(jid));
   }
 
   /** {@inheritDoc ProtocolStore.putTcToken} */
   putTcToken(jid: string, entry: TcTokenEntry): Promise<void> {
-    return this.#op(() => {
-      this.#protocol.putTcToken(jid, entry);
-    });
+    return this.#hot.op(() => this.#protocol.putTcToken(jid, entry));
   }
 
   /** {@inheritDoc ProtocolStore.deleteTcToken} */
   deleteTcToken(jid: string): Promise<void> {
-    return this.#op(() => {
-      this.#protocol.deleteTcToken(jid);
-    });
+    return this.#hot.op(() => this.#protocol.deleteTcToken(jid));
   }
 
   /** {@inheritDoc ProtocolStore.getAllTcTokenJids} */
   getAllTcTokenJids(): Promise<string[]> {
-    return this.#op(() => {
-      return this.#protocol.getAllTcTokenJids();
-    });
+    return this.#hot.op(() => this.#protocol.getAllTcTokenJids());
   }
 
   /** {@inheritDoc ProtocolStore.deleteExpiredTcTokens} */
   deleteExpiredTcTokens(cutoff: number): Promise<number> {
-    return this.#op(() => {
-      return this.#protocol.deleteExpiredTcTokens(cutoff);
-    });
+    return this.#hot.op(() => this.#protocol.deleteExpiredTcTokens(cutoff));
   }
 
   /** {@inheritDoc ProtocolStore.storeSentMessage} */
   storeSentMessage(chatJid: string, messageId: string, payload: Uint8Array): Promise<void> {
-    return this.#op(() => {
-      this.#protocol.storeSentMessage(chatJid, messageId, payload);
-    });
+    return this.#hot.op(() => this.#protocol.storeSentMessage(chatJid, messageId, payload));
   }
 
   /** {@inheritDoc ProtocolStore.takeSentMessage} */
   takeSentMessage(chatJid: string, messageId: string): Promise<Uint8Array | undefined> {
-    return this.#op(() => {
-      return this.#protocol.takeSentMessage(chatJid, messageId);
-    });
+    return this.#hot.op(() => this.#protocol.takeSentMessage(chatJid, messageId));
   }
 
   /** {@inheritDoc ProtocolStore.getSentMessage} */
   getSentMessage(chatJid: string, messageId: string): Promise<Uint8Array | undefined> {
-    return this.#op(() => {
-      return this.#protocol.getSentMessage(chatJid, messageId);
-    });
+    return this.#hot.op(() => this.#protocol.getSentMessage(chatJid, messageId));
+  }
+
+  /** {@inheritDoc ProtocolStore.deleteExpiredSentMessages} */
+  deleteExpiredSentMessages(cutoff: number): Promise<number> {
+    return this.#hot.op(() => this.#protocol.deleteExpiredSentMessages(cutoff));
   }
 
   /** {@inheritDoc ProtocolStore.putMessageSecret} */
   putMessageSecret(chatJid: string, senderJid: string, messageId: string, secret: Uint8Array): Promise<void> {
-    return this.#op(() => {
-      this.#protocol.putMessageSecret(chatJid, senderJid, messageId, secret);
-    });
+    return this.#hot.op(() => this.#protocol.putMessageSecret(chatJid, senderJid, messageId, secret));
   }
 
   /** {@inheritDoc ProtocolStore.getMessageSecret} */
   getMessageSecret(chatJid: string, senderJid: string, messageId: string): Promise<Uint8Array | undefined> {
-    return this.#op(() => {
-      return this.#protocol.getMessageSecret(chatJid, senderJid, messageId);
-    });
+    return this.#hot.op(() => this.#protocol.getMessageSecret(chatJid, senderJid, messageId));
   }
 
   /** {@inheritDoc ProtocolStore.deleteExpiredMessageSecrets} */
   deleteExpiredMessageSecrets(cutoff: number): Promise<number> {
-    return this.#op(() => {
-      return this.#protocol.deleteExpiredMessageSecrets(cutoff);
-    });
+    return this.#hot.op(() => this.#protocol.deleteExpiredMessageSecrets(cutoff));
   }
 
   // --- InboxStore ------------------------------------------------------------------------------------
@@ -822,52 +563,16 @@ export class SqliteStore implements Backend {
    * commits the whole journal in one transaction, so no commit holds one without the other.
    */
   commitIncoming(record: Omit<IncomingMessageRecord, "receivedAt">, writes: SignalWriteBatch): Promise<void> {
-    return this.#op(() => {
-      const c = checkIncoming(record, writes);
-      const signal = this.#signal;
-      const seq = this.#read(() => signal.nextIncomingSeq(), "incoming_messages", c.key);
-      for (const [address, session] of c.sessions) {
-        if (session === null) signal.sessions.delete(address);
-        else signal.sessions.set(address, session);
-      }
-      for (const [address, key] of c.identities) signal.identities.set(address, key.slice());
-      for (const id of c.removedPreKeys) signal.preKeys.delete(id);
-      for (const [name, senderKey] of c.senderKeys) signal.senderKeys.set(name, senderKey);
-      signal.incoming.set(c.key, {
-        seq,
-        chat: c.chat,
-        payload: c.payload.slice(),
-        receivedAt: Math.floor((this.#options.clock ?? Date.now)() / 1000),
-      });
-      this.#dirtied();
-    });
+    return this.#hot.commitIncoming(record, writes);
   }
 
   /** {@inheritDoc InboxStore.completeIncoming} */
   completeIncoming(key: string): Promise<void> {
-    return this.#op(() => {
-      checkKey("incoming_messages", "key", key);
-      this.#signal.incoming.delete(key);
-      this.#dirtied();
-    });
+    return this.#hot.completeIncoming(key);
   }
 
   /** {@inheritDoc InboxStore.pendingIncoming} */
   pendingIncoming(): Promise<IncomingMessageRecord[]> {
-    return this.#op(() =>
-      this.#read(() => this.#signal.allIncoming(), "incoming_messages").map(([key, v]) => ({
-        key,
-        chat: v.chat,
-        payload: v.payload.slice(),
-        receivedAt: v.receivedAt,
-      }))
-    );
-  }
-
-  /** {@inheritDoc ProtocolStore.deleteExpiredSentMessages} */
-  deleteExpiredSentMessages(cutoff: number): Promise<number> {
-    return this.#op(() => {
-      return this.#protocol.deleteExpiredSentMessages(cutoff);
-    });
+    return this.#hot.pendingIncoming();
   }
 }

@@ -100,6 +100,16 @@ export function checkBlob(table: string, what: string, value: unknown): Uint8Arr
   return value;
 }
 
+type RecordClass = abstract new (...args: never[]) => unknown;
+
+/** An instance of the signal layer's record class `cls` (`SessionRecord`, `PreKeyRecord`, ...); returns it. */
+export function checkRecord<T>(table: string, value: T, cls: RecordClass): T {
+  if (!(value instanceof cls)) {
+    throw new StoreError("invalid_input", `record: expected a ${cls.name}, got ${typeof value}`, { table });
+  }
+  return value;
+}
+
 /** An array whose every element passes `check`; returns it. */
 export function checkArray<T>(table: string, what: string, value: unknown, check: (item: unknown) => T): T[] {
   if (!Array.isArray(value)) throw invalid(table, what, "an array", value);

@@ -11,6 +11,8 @@
 
 import type { Logger } from "../logger.ts";
 import { LruTtlCache } from "./cache.ts";
+import { StoreError } from "./errors.ts";
+import { checkInt } from "./validate.ts";
 
 /** How a {@linkcode HotTable} reaches its backing table. */
 export interface HotTableIo<K, V> {
@@ -22,6 +24,19 @@ export interface HotTableIo<K, V> {
   writeMany(entries: ReadonlyArray<readonly [K, V]>): void;
   /** Deletes rows (called inside the flush transaction). */
   removeMany(keys: readonly K[]): void;
+}
+
+/** Pending changes (`null` = deletion) as the rows to upsert and the keys to delete, in write order. */
+export function splitPending<K, V>(
+  pending: ReadonlyMap<K, V | null>,
+): { writes: Array<readonly [K, V]>; removals: K[] } {
+  const writes: Array<readonly [K, V]> = [];
+  const removals: K[] = [];
+  for (const [key, value] of pending) {
+    if (value === null) removals.push(key);
+    else writes.push([key, value]);
+  }
+  return { writes, removals };
 }
 
 /**
@@ -104,12 +119,7 @@ export class HotTable<K, V> {
   /** Writes every pending change to the table; call inside a transaction, then {@linkcode markClean}. */
   writeDirty(): void {
     if (this.#dirty.size === 0) return;
-    const writes: Array<readonly [K, V]> = [];
-    const removals: K[] = [];
-    for (const [key, value] of this.#dirty) {
-      if (value === null) removals.push(key);
-      else writes.push([key, value]);
-    }
+    const { writes, removals } = splitPending(this.#dirty);
     this.#io.removeMany(removals);
     this.#io.writeMany(writes);
   }
@@ -128,6 +138,32 @@ export class HotTable<K, V> {
   }
 }
 
+/** Defaults of the options both write-behind stores take. */
+export const WRITE_BEHIND_DEFAULTS = { flushDelayMs: 1_000, cacheSize: 4_096 };
+
+/**
+ * Checks the options both write-behind stores take (`cacheSize` 1..2^24, `flushDelayMs` >= 1 or
+ * `Infinity`) and returns them with the defaults filled in.
+ *
+ * @throws {StoreError} `invalid_input`.
+ */
+export function checkWriteBehindOptions(
+  options: { cacheSize?: number; flushDelayMs?: number },
+): { cacheSize: number; flushDelayMs: number } {
+  const cacheSize = checkInt(
+    "device",
+    "cacheSize",
+    options.cacheSize ?? WRITE_BEHIND_DEFAULTS.cacheSize,
+    1,
+    1 << 24,
+  );
+  const flushDelayMs = options.flushDelayMs ?? WRITE_BEHIND_DEFAULTS.flushDelayMs;
+  if (!(flushDelayMs >= 1)) {
+    throw new StoreError("invalid_input", `flushDelayMs: expected >= 1 or Infinity, got ${flushDelayMs}`);
+  }
+  return { cacheSize, flushDelayMs };
+}
+
 /** Options for {@linkcode FlushScheduler}. */
 export interface FlushSchedulerOptions {
   /** Delay from the first unflushed write to the automatic flush; `Infinity` disables the timer. */
@@ -139,20 +175,24 @@ export interface FlushSchedulerOptions {
    * pending.
    */
   flush: () => void | Promise<void>;
-  /** Where automatic flush failures are reported. */
+  /** How many writes are pending, for the failure reports. */
+  pending: () => number;
+  /** Where flush failures are reported. */
   logger?: Logger;
 }
 
 /**
- * Owns the store's one flush timer. The first write after a flush arms it; later writes do not push it
- * back, so an unflushed write waits at most `delayMs` even while writes keep coming. A failed automatic
- * flush is logged and retried with a doubling delay. {@linkcode FlushScheduler.cancel} clears the timer
- * (the store calls it from `close()`, so no timer outlives the store).
+ * Owns the store's one flush timer and its retry policy. The first write after a flush arms it; later
+ * writes do not push it back, so an unflushed write waits at most `delayMs` even while writes keep coming.
+ * A failed flush (automatic, explicit, or the journal a write-through call took along) is logged and
+ * retried with a doubling delay. {@linkcode FlushScheduler.finalFlush} clears the timer (the store calls it
+ * from `close()`, so no timer outlives the store).
  */
 export class FlushScheduler {
   readonly #delay: number;
   readonly #maxRetry: number;
   readonly #flush: () => void | Promise<void>;
+  readonly #pending: () => number;
   readonly #logger: Logger | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #failures = 0;
@@ -162,6 +202,7 @@ export class FlushScheduler {
     this.#delay = options.delayMs;
     this.#maxRetry = options.maxRetryDelayMs ?? 60_000;
     this.#flush = options.flush;
+    this.#pending = options.pending;
     this.#logger = options.logger;
   }
 
@@ -179,41 +220,92 @@ export class FlushScheduler {
     this.#timer = setTimeout(() => this.#fire(), wait);
   }
 
-  /** Clears the timer (an explicit flush is about to run, or the store is closing). */
+  /** Clears the timer (an explicit flush is about to run, or the account was deleted). */
   cancel(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
-  /** Records the outcome of an explicit flush, so a success resets the retry delay. */
-  succeeded(): void {
+  /** A write-through call committed the pending writes with it: no timer needed, the retry delay resets. */
+  committed(): void {
+    this.cancel();
     this.#failures = 0;
   }
 
-  /** Records a failed flush; the next automatic attempt waits longer. */
-  failed(): void {
+  /** A write-through call committed, but the pending writes it took along could not be written. */
+  journalFailed(error: unknown): void {
+    this.#logger?.error("pending writes could not be committed; they stay pending", {
+      error,
+      pending: this.#pending(),
+    });
     this.#failures++;
+    this.schedule();
   }
 
-  #fire(): void {
-    this.#timer = undefined;
+  /**
+   * An explicit flush (`Backend.flush`): flushes now. On failure the writes stay pending, the failure is
+   * logged and retried later (unless the store is closed), and rethrown.
+   */
+  flushNow(): void | Promise<void> {
+    return this.#run(() => {
+      this.#failures = 0;
+    }, (error) => {
+      if (!(error instanceof StoreError && error.kind === "closed")) {
+        this.#failures++;
+        this.#logger?.error("flush failed; the writes stay pending", { error, pending: this.#pending() });
+        this.schedule();
+      }
+      throw error;
+    });
+  }
+
+  /**
+   * The last flush, from `close()`: clears the timer and flushes. Returns the error `close()` rejects
+   * with when it fails (logged, naming how many writes are lost; `wrap` turns a driver error into a
+   * `StoreError`), or `undefined`.
+   */
+  finalFlush(wrap: (error: unknown) => StoreError): StoreError | undefined | Promise<StoreError | undefined> {
+    this.cancel();
+    return this.#run(() => undefined, (e) => {
+      const error = wrap(e);
+      const failure = new StoreError(
+        error.kind,
+        `closing lost ${this.#pending()} pending writes: ${error.message}`,
+        {
+          table: error.table,
+          key: error.key,
+          cause: error,
+          sqliteCode: error.sqliteCode,
+          sqlState: error.sqlState,
+        },
+      );
+      this.#logger?.error("final flush failed while closing", { error: failure });
+      return failure;
+    });
+  }
+
+  /** Runs the flush, then `done`, or `failed` with what it threw or rejected with. */
+  #run<T>(done: () => T, failed: (error: unknown) => T): T | Promise<T> {
     let result: void | Promise<void>;
     try {
       result = this.#flush();
     } catch (error) {
-      this.#fireFailed(error);
-      return;
+      return failed(error);
     }
-    if (result instanceof Promise) result.then(() => this.#failures = 0, (error) => this.#fireFailed(error));
-    else this.#failures = 0;
+    return result instanceof Promise ? result.then(done, failed) : done();
   }
 
-  #fireFailed(error: unknown): void {
-    this.#failures++;
-    this.#logger?.error("automatic flush failed; the writes stay pending and will be retried", {
-      error,
-      failures: this.#failures,
+  #fire(): void {
+    this.#timer = undefined;
+    void this.#run(() => {
+      this.#failures = 0;
+    }, (error) => {
+      this.#failures++;
+      this.#logger?.error("automatic flush failed; the writes stay pending and will be retried", {
+        error,
+        failures: this.#failures,
+      });
+      this.schedule();
     });
-    this.schedule();
   }
 }

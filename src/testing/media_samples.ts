@@ -8,6 +8,7 @@
  * @module
  */
 
+import { concatBytes } from "../crypto/mod.ts";
 import type { MessageMediaKind } from "../features/media/messages.ts";
 
 const CRC_TABLE = (() => {
@@ -41,21 +42,11 @@ function u32(value: number): Uint8Array {
   return out;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 const ascii = (text: string) => new TextEncoder().encode(text);
 
 function chunk(type: string, data: Uint8Array): Uint8Array {
   const name = ascii(type);
-  return concat([u32(data.length), name, data, u32(crc32([name, data]))]);
+  return concatBytes(u32(data.length), name, data, u32(crc32([name, data])));
 }
 
 /** zlib stream of `data` in stored (uncompressed) deflate blocks of at most 65,535 bytes. */
@@ -69,7 +60,7 @@ function zlibStored(data: Uint8Array): Uint8Array {
     if (data.length === 0) break;
   }
   parts.push(u32(adler32(data)));
-  return concat(parts);
+  return concatBytes(...parts);
 }
 
 /**
@@ -105,13 +96,13 @@ export function samplePng(
       raw[at + 2] = (rgb[2] + 255 - shade) & 0xff;
     }
   }
-  const ihdr = concat([u32(width), u32(height), new Uint8Array([8, 2, 0, 0, 0])]);
-  return concat([
+  const ihdr = concatBytes(u32(width), u32(height), new Uint8Array([8, 2, 0, 0, 0]));
+  return concatBytes(
     new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk("IHDR", ihdr),
     chunk("IDAT", zlibStored(raw)),
     chunk("IEND", new Uint8Array()),
-  ]);
+  );
 }
 
 /** Deterministic filler bytes (xorshift32). */
@@ -130,25 +121,25 @@ function filler(length: number, seed: number): Uint8Array {
 /** The header bytes each kind's sample starts with, and the mimetype sniffing reads from it. */
 const HEADERS: Record<Exclude<MessageMediaKind, "image">, () => Uint8Array> = {
   // ISO BMFF: a 24-byte `ftyp` box, brand isom (ISO/IEC 14496-12 §4.3).
-  video: () => concat([u32(24), ascii("ftypisom"), u32(0x200), ascii("isomiso2")]),
-  gif: () => concat([u32(24), ascii("ftypmp42"), u32(0), ascii("mp42isom")]),
-  ptv: () => concat([u32(24), ascii("ftypisom"), u32(0x200), ascii("isommp41")]),
+  video: () => concatBytes(u32(24), ascii("ftypisom"), u32(0x200), ascii("isomiso2")),
+  gif: () => concatBytes(u32(24), ascii("ftypmp42"), u32(0), ascii("mp42isom")),
+  ptv: () => concatBytes(u32(24), ascii("ftypisom"), u32(0x200), ascii("isommp41")),
   // ID3v2.4 tag header (an MP3 file).
-  audio: () => concat([ascii("ID3"), new Uint8Array([4, 0, 0, 0, 0, 0, 0])]),
+  audio: () => concatBytes(ascii("ID3"), new Uint8Array([4, 0, 0, 0, 0, 0, 0])),
   // An Ogg page whose first packet is an OpusHead (RFC 7845 §5.1).
   ptt: () =>
-    concat([
+    concatBytes(
       ascii("OggS"),
       // version, header type (first page), granule position, serial, sequence, CRC, 1 segment of 19 bytes
       new Uint8Array([0, 2, ...new Uint8Array(8), 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 19]),
       ascii("OpusHead"),
       new Uint8Array([1, 1, 0x38, 1, 0x80, 0xbb, 0, 0, 0, 0, 0]),
-    ]),
+    ),
   document: () => ascii("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"),
   // RIFF WEBP with a VP8X chunk saying 512x512 (Google's WebP container spec).
   sticker: () => {
     const vp8x = new Uint8Array([0x56, 0x50, 0x38, 0x58, 10, 0, 0, 0, 0, 0, 0, 0, 0xff, 1, 0, 0xff, 1, 0]);
-    return concat([ascii("RIFF"), new Uint8Array([0, 0, 0, 0]), ascii("WEBP"), vp8x]);
+    return concatBytes(ascii("RIFF"), new Uint8Array([0, 0, 0, 0]), ascii("WEBP"), vp8x);
   },
 };
 
@@ -165,5 +156,5 @@ const HEADERS: Record<Exclude<MessageMediaKind, "image">, () => Uint8Array> = {
 export function sampleMedia(kind: MessageMediaKind, size = 4096, seed = 1): Uint8Array {
   if (kind === "image") return samplePng(24 + (seed % 8), 16 + (seed % 5));
   const header = HEADERS[kind]();
-  return concat([header, filler(Math.max(0, size - header.length), seed)]);
+  return concatBytes(header, filler(Math.max(0, size - header.length), seed));
 }

@@ -12,40 +12,19 @@ import type { GroupChange, GroupUpdateEvent, JoinedGroupEvent } from "../../src/
 import { INVITE_LINK_PREFIX, parseGroupInvite } from "../../src/features/groups/invites.ts";
 import { messageText } from "../../src/features/message_builders.ts";
 import type { FakeWhatsApp } from "../../src/testing/mod.ts";
-import { deadline, newClient, pairByQr, startServer } from "./helpers.ts";
+import { deadline, newClient, pairByQr, Recorded, startServer } from "./helpers.ts";
 
 /** Records a client's group events; `update` waits for a matching one (past or future). */
 class GroupLog {
-  readonly updates: GroupUpdateEvent[] = [];
-  readonly joins: JoinedGroupEvent[] = [];
-  readonly #waiters = new Set<() => void>();
+  readonly #updates = new Recorded<GroupUpdateEvent>();
+  readonly #joins = new Recorded<JoinedGroupEvent>();
+  readonly updates: GroupUpdateEvent[] = this.#updates.all;
   constructor(client: Client) {
-    client.on("groupUpdate", (e) => {
-      this.updates.push(e);
-      for (const wake of [...this.#waiters]) wake();
-    });
-    client.on("joinedGroup", (e) => {
-      this.joins.push(e);
-      for (const wake of [...this.#waiters]) wake();
-    });
+    client.on("groupUpdate", (e) => this.#updates.push(e));
+    client.on("joinedGroup", (e) => this.#joins.push(e));
   }
   joined(group: Jid, signal = deadline()): Promise<JoinedGroupEvent> {
-    const find = () => this.joins.find((e) => e.group.jid.equals(group));
-    const found = find();
-    if (found) return Promise.resolve(found);
-    const { promise, resolve, reject } = Promise.withResolvers<JoinedGroupEvent>();
-    const check = () => {
-      const e = find();
-      if (!e) return;
-      this.#waiters.delete(check);
-      resolve(e);
-    };
-    this.#waiters.add(check);
-    signal.addEventListener("abort", () => {
-      this.#waiters.delete(check);
-      reject(new Error(`never joined ${group}`));
-    }, { once: true });
-    return promise;
+    return this.#joins.waitFor((e) => e.group.jid.equals(group), signal, () => `never joined ${group}`);
   }
   update<T extends GroupChange["type"]>(
     group: Jid,
@@ -54,25 +33,11 @@ class GroupLog {
     signal = deadline(),
   ): Promise<GroupUpdateEvent & { change: Extract<GroupChange, { type: T }> }> {
     type E = GroupUpdateEvent & { change: Extract<GroupChange, { type: T }> };
-    const find = () =>
-      this.updates.find((e) => e.group.equals(group) && e.change.type === type && match(e as E)) as
-        | E
-        | undefined;
-    const found = find();
-    if (found) return Promise.resolve(found);
-    const { promise, resolve, reject } = Promise.withResolvers<E>();
-    const check = () => {
-      const e = find();
-      if (!e) return;
-      this.#waiters.delete(check);
-      resolve(e);
-    };
-    this.#waiters.add(check);
-    signal.addEventListener("abort", () => {
-      this.#waiters.delete(check);
-      reject(new Error(`no ${type} for ${group}; got ${this.updates.map((u) => u.change.type).join(", ")}`));
-    }, { once: true });
-    return promise;
+    return this.#updates.waitFor(
+      (e) => e.group.equals(group) && e.change.type === type && match(e as E),
+      signal,
+      () => `no ${type} for ${group}; got ${this.updates.map((u) => u.change.type).join(", ")}`,
+    ) as Promise<E>;
   }
 }
 

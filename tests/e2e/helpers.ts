@@ -16,6 +16,43 @@ export function deadline(ms = 15_000): AbortSignal {
   return AbortSignal.timeout(ms);
 }
 
+/**
+ * What arrived so far (events, stanzas), in order; `waitFor` resolves with the first item, past or
+ * future, that matches, and rejects with `failure()` when `signal` aborts first.
+ */
+export class Recorded<T> {
+  /** Every item, in arrival order. */
+  readonly all: T[] = [];
+  readonly #waiters = new Set<() => void>();
+
+  /** Records an item and wakes the waits it may satisfy. */
+  push(item: T): void {
+    this.all.push(item);
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  /** The first item that matches `match`, now or when it arrives. */
+  waitFor(match: (item: T) => boolean, signal: AbortSignal, failure: () => string): Promise<T> {
+    const found = this.all.find(match);
+    if (found !== undefined) return Promise.resolve(found);
+    const { promise, resolve, reject } = Promise.withResolvers<T>();
+    const onAbort = () => {
+      this.#waiters.delete(check);
+      reject(new Error(failure()));
+    };
+    const check = () => {
+      const item = this.all.find(match);
+      if (item === undefined) return;
+      this.#waiters.delete(check);
+      signal.removeEventListener("abort", onAbort);
+      resolve(item);
+    };
+    this.#waiters.add(check);
+    signal.addEventListener("abort", onAbort, { once: true });
+    return promise;
+  }
+}
+
 /** Short timings so keepalive and QR tests finish quickly; backoff is real Fibonacci but in milliseconds. */
 export const fastTimings: ClientOptions["timings"] = {
   backoffMs: (attempt) => Math.min(50 * attempt, 500),

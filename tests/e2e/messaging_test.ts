@@ -17,34 +17,16 @@ import {
 import { RecordStructure } from "../../src/proto/mod.ts";
 import { SessionRecord } from "../../src/signal/mod.ts";
 import { MemoryStore, SqliteStore } from "../../src/store/mod.ts";
-import { deadline, newClient, pairByQr, startServer } from "./helpers.ts";
+import { deadline, newClient, pairByQr, Recorded, startServer } from "./helpers.ts";
 
 /** Collects `message` events of a client; `next` waits for one that matches. */
-class Messages {
-  readonly all: MessageEvent[] = [];
-  readonly #waiters = new Set<() => void>();
+class Messages extends Recorded<MessageEvent> {
   constructor(client: Client) {
-    client.on("message", (e) => {
-      this.all.push(e);
-      for (const wake of [...this.#waiters]) wake();
-    });
+    super();
+    client.on("message", (e) => this.push(e));
   }
   next(match: (e: MessageEvent) => boolean, signal = deadline()): Promise<MessageEvent> {
-    const found = this.all.find(match);
-    if (found) return Promise.resolve(found);
-    const { promise, resolve, reject } = Promise.withResolvers<MessageEvent>();
-    const check = () => {
-      const e = this.all.find(match);
-      if (!e) return;
-      this.#waiters.delete(check);
-      resolve(e);
-    };
-    this.#waiters.add(check);
-    signal.addEventListener("abort", () => {
-      this.#waiters.delete(check);
-      reject(new Error(`timed out; have ${this.all.map((e) => messageText(e.message)).join(", ")}`));
-    }, { once: true });
-    return promise;
+    return this.waitFor(match, signal, () => `timed out; have ${this.texts().join(", ")}`);
   }
   texts(): string[] {
     return this.all.map((e) => messageText(e.message) ?? "");

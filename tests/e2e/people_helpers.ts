@@ -5,38 +5,24 @@ import type { ClientEvents } from "../../src/client/events.ts";
 import { messageText } from "../../src/features/message_builders.ts";
 import type { MessageEvent } from "../../src/features/message_info.ts";
 import type { FakeWhatsApp } from "../../src/testing/mod.ts";
-import { deadline, newClient, pairByQr, startServer } from "./helpers.ts";
+import { deadline, newClient, pairByQr, Recorded, startServer } from "./helpers.ts";
 
 /** Collects one event of a client; `next` resolves with the first (past or future) that matches. */
-export class Collected<K extends keyof ClientEvents> {
-  readonly all: ClientEvents[K][] = [];
-  readonly #waiters = new Set<() => void>();
+export class Collected<K extends keyof ClientEvents> extends Recorded<ClientEvents[K]> {
   readonly #name: K;
 
   constructor(client: Client, name: K) {
+    super();
     this.#name = name;
-    client.on(name, (e) => {
-      this.all.push(e);
-      for (const wake of [...this.#waiters]) wake();
-    });
+    client.on(name, (e) => this.push(e));
   }
 
   next(match: (e: ClientEvents[K]) => boolean = () => true, signal = deadline()): Promise<ClientEvents[K]> {
-    const found = this.all.find(match);
-    if (found) return Promise.resolve(found);
-    const { promise, resolve, reject } = Promise.withResolvers<ClientEvents[K]>();
-    const check = () => {
-      const e = this.all.find(match);
-      if (!e) return;
-      this.#waiters.delete(check);
-      resolve(e);
-    };
-    this.#waiters.add(check);
-    signal.addEventListener("abort", () => {
-      this.#waiters.delete(check);
-      reject(new Error(`no matching ${String(this.#name)} event in time (have ${this.all.length})`));
-    }, { once: true });
-    return promise;
+    return this.waitFor(
+      match,
+      signal,
+      () => `no matching ${String(this.#name)} event in time (have ${this.all.length})`,
+    );
   }
 }
 

@@ -20,21 +20,10 @@ import {
 } from "../../src/features/contacts.ts";
 import { parseUsyncStatus, usyncProtocolError, usyncSpec } from "../../src/features/usync.ts";
 import { decodeVerifiedName, encodeVerifiedName } from "../../src/features/verified_name.ts";
-
-/** Turns a NodeInput (as a spec builds it) into a Node (as the decoder yields it). */
-function node(input: NodeInput): Node {
-  const attrs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(input.attrs ?? {})) if (v !== undefined) attrs[k] = String(v);
-  const c = input.content;
-  return {
-    tag: input.tag,
-    attrs,
-    content: Array.isArray(c) ? c.map(node) : (c as Uint8Array | string | undefined),
-  };
-}
+import { asNode } from "./helpers.ts";
 
 function answer(users: NodeInput[]): Node {
-  return node({
+  return asNode({
     tag: "iq",
     attrs: { type: "result" },
     content: [{ tag: "usync", attrs: {}, content: [{ tag: "list", attrs: {}, content: users }] }],
@@ -45,7 +34,7 @@ Deno.test("isOnWhatsApp: <usync mode=query context=interactive>, <contact>+digit
   const spec = isOnWhatsAppSpec(["+1 555 010 0001", "15550100002"]);
   const built = spec.build();
   assertEquals([built.namespace, built.type], ["usync", "get"]);
-  const usync = node((built.content as NodeInput[])[0]);
+  const usync = asNode((built.content as NodeInput[])[0]);
   assertEquals([usync.attrs.mode, usync.attrs.context, usync.attrs.last, usync.attrs.index], [
     "query",
     "interactive",
@@ -106,7 +95,7 @@ Deno.test("userInfo: full/background, our tc token inside <user>, every field re
   const spec = userInfoSpec([{ jid: Jid.pn("15550100001", 3), tcToken: token }, {
     jid: Jid.lid("100000000000009"),
   }]);
-  const usync = node((spec.build().content as NodeInput[])[0]);
+  const usync = asNode((spec.build().content as NodeInput[])[0]);
   assertEquals([usync.attrs.mode, usync.attrs.context], ["full", "background"]);
   assertEquals(getChildren(getChild(usync, "query")!).map((c) => c.tag), [
     "business",
@@ -181,21 +170,27 @@ Deno.test("userInfo: full/background, our tc token inside <user>, every field re
 });
 
 Deno.test("usync: per-protocol errors, a missing <list> is a bad_response, oversized requests refused", () => {
-  assertEquals(usyncProtocolError(node({ tag: "status", attrs: { code: "401" } })), { code: 401, text: "" });
+  assertEquals(usyncProtocolError(asNode({ tag: "status", attrs: { code: "401" } })), {
+    code: 401,
+    text: "",
+  });
   assertEquals(
     usyncProtocolError(
-      node({ tag: "picture", attrs: {}, content: [{ tag: "error", attrs: { code: "404", text: "x" } }] }),
+      asNode({ tag: "picture", attrs: {}, content: [{ tag: "error", attrs: { code: "404", text: "x" } }] }),
     ),
     { code: 404, text: "x" },
   );
-  assertEquals(parseUsyncStatus(node({ tag: "user", attrs: {}, content: [{ tag: "status", attrs: {} }] })), {
-    text: undefined,
-    setAt: undefined,
-    hidden: false,
-  });
+  assertEquals(
+    parseUsyncStatus(asNode({ tag: "user", attrs: {}, content: [{ tag: "status", attrs: {} }] })),
+    {
+      text: undefined,
+      setAt: undefined,
+      hidden: false,
+    },
+  );
   const spec = lidLookupSpec([Jid.pn("15550100001")]);
   assertThrows(() =>
-    spec.parse(node({ tag: "iq", attrs: { type: "result" }, content: [{ tag: "usync", attrs: {} }] }))
+    spec.parse(asNode({ tag: "iq", attrs: { type: "result" }, content: [{ tag: "usync", attrs: {} }] }))
   );
   assertEquals(
     spec.parse(
@@ -245,7 +240,7 @@ Deno.test("verified names: our encoding decodes in Baileys' WAProto and back", (
 
 Deno.test("contacts notifications: update, modify (with LIDs), sync; hash-only updates and add/remove ignored", () => {
   const n = (child: NodeInput) =>
-    node({ tag: "notification", attrs: { type: "contacts", t: "1700000000" }, content: [child] });
+    asNode({ tag: "notification", attrs: { type: "contacts", t: "1700000000" }, content: [child] });
   assertEquals(
     parseContactsNotification(n({ tag: "update", attrs: { jid: "15550100001@s.whatsapp.net" } }))?.type,
     "contactUpdated",
@@ -277,7 +272,7 @@ Deno.test("contacts notifications: update, modify (with LIDs), sync; hash-only u
 
 Deno.test("business notifications: remove, verified name (attribute or certificate), profile, catalog", () => {
   const n = (child: NodeInput) =>
-    node({
+    asNode({
       tag: "notification",
       attrs: { type: "business", from: "15550100001@s.whatsapp.net", t: "5" },
       content: [child],
@@ -305,5 +300,5 @@ Deno.test("business notifications: remove, verified name (attribute or certifica
   }));
   assertEquals([catalog.kind, catalog.productIds], ["products_updated", ["p1"]]);
   assertEquals(parseBusinessNotification(n({ tag: "whatever", attrs: {} })).kind, "unknown");
-  assertThrows(() => parseBusinessNotification(node({ tag: "notification", attrs: { type: "business" } })));
+  assertThrows(() => parseBusinessNotification(asNode({ tag: "notification", attrs: { type: "business" } })));
 });

@@ -7,7 +7,7 @@
  */
 
 import { assert, assertEquals, assertThrows } from "../_assert.ts";
-import { getChild, Jid, type Node, type NodeInput } from "../../src/binary/mod.ts";
+import { getChild, Jid, type NodeInput } from "../../src/binary/mod.ts";
 import {
   blocklistSpec,
   parseBlocklistNotification,
@@ -46,48 +46,38 @@ import {
   tcTokenCutoff,
 } from "../../src/features/tctoken.ts";
 import { ProtocolMessageType } from "../../src/proto/mod.ts";
+import { asNode } from "./helpers.ts";
 
-function node(input: NodeInput): Node {
-  const attrs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(input.attrs ?? {})) if (v !== undefined) attrs[k] = String(v);
-  const c = input.content;
-  return {
-    tag: input.tag,
-    attrs,
-    content: Array.isArray(c) ? c.map(node) : (c as Uint8Array | string | undefined),
-  };
-}
-
-const result = (...content: NodeInput[]) => node({ tag: "iq", attrs: { type: "result" }, content });
+const result = (...content: NodeInput[]) => asNode({ tag: "iq", attrs: { type: "result" }, content });
 const own = { pn: Jid.pn("15550000001", 2), lid: Jid.lid("100000000000001", 2) };
 
 Deno.test("presence (whatsmeow SendPresence, handlePresence): name required, @ stripped, last seen or deny", () => {
   assertEquals(buildPresence("unavailable", "a@b").attrs, { type: "unavailable", name: "ab" });
   assertThrows(() => buildPresence("available", ""), InputError, "push name");
-  assertEquals(node(buildSubscribe(Jid.pn("1555", 4), new Uint8Array([1]))).attrs, {
+  assertEquals(asNode(buildSubscribe(Jid.pn("1555", 4), new Uint8Array([1]))).attrs, {
     type: "subscribe",
     to: "1555@s.whatsapp.net",
   });
   assertEquals(buildSubscribe(Jid.pn("1555")).content, undefined);
-  assertEquals(parsePresence(node({ tag: "presence", attrs: { from: "1555@s.whatsapp.net" } })), {
+  assertEquals(parsePresence(asNode({ tag: "presence", attrs: { from: "1555@s.whatsapp.net" } })), {
     from: Jid.pn("1555"),
     unavailable: false,
     lastSeen: undefined,
     lastSeenHidden: false,
   });
   const seen = parsePresence(
-    node({
+    asNode({
       tag: "presence",
       attrs: { from: "1555@s.whatsapp.net", type: "unavailable", last: "1700000000" },
     }),
   );
   assertEquals([seen.unavailable, seen.lastSeen?.getTime()], [true, 1_700_000_000_000]);
   assertEquals(
-    parsePresence(node({ tag: "presence", attrs: { from: "1@lid", type: "unavailable", last: "deny" } }))
+    parsePresence(asNode({ tag: "presence", attrs: { from: "1@lid", type: "unavailable", last: "deny" } }))
       .lastSeenHidden,
     true,
   );
-  assertThrows(() => parsePresence(node({ tag: "presence", attrs: {} })));
+  assertThrows(() => parsePresence(asNode({ tag: "presence", attrs: {} })));
   // (now + offset + 3 days) mod 1 week, in ms (whatsmeow getUnifiedSessionID).
   assertEquals(unifiedSessionId(0, 0), String(3 * 86_400_000));
   assertEquals(unifiedSessionId(5 * 86_400_000, 0), String(86_400_000));
@@ -95,16 +85,16 @@ Deno.test("presence (whatsmeow SendPresence, handlePresence): name required, @ s
 
 Deno.test("chat states (whatsmeow SendChatPresence, handleChatState): recording is composing media=audio", () => {
   const to = Jid.group("120363000000000001");
-  assertEquals(node(buildChatState(to, "composing")), {
+  assertEquals(asNode(buildChatState(to, "composing")), {
     tag: "chatstate",
     attrs: { to: to.toString() },
     content: [{ tag: "composing", attrs: {}, content: undefined }],
   });
-  assertEquals(getChild(node(buildChatState(to, "recording")), "composing")?.attrs, { media: "audio" });
-  assertEquals(getChild(node(buildChatState(to, "paused")), "paused")?.tag, "paused");
+  assertEquals(getChild(asNode(buildChatState(to, "recording")), "composing")?.attrs, { media: "audio" });
+  assertEquals(getChild(asNode(buildChatState(to, "paused")), "paused")?.tag, "paused");
   assertThrows(() => buildChatState(to, "typing" as "composing"), InputError);
   const inGroup = parseChatState(
-    node({
+    asNode({
       tag: "chatstate",
       attrs: { from: to.toString(), participant: "15550000002@s.whatsapp.net" },
       content: [{ tag: "composing", attrs: { media: "audio" } }],
@@ -118,11 +108,11 @@ Deno.test("chat states (whatsmeow SendChatPresence, handleChatState): recording 
     "audio",
   ]);
   assertThrows(() =>
-    parseChatState(node({ tag: "chatstate", attrs: { from: "1@s.whatsapp.net" }, content: [] }), own)
+    parseChatState(asNode({ tag: "chatstate", attrs: { from: "1@s.whatsapp.net" }, content: [] }), own)
   );
   assertThrows(() =>
     parseChatState(
-      node({
+      asNode({
         tag: "chatstate",
         attrs: { from: "1@s.whatsapp.net" },
         content: [{ tag: "dancing", attrs: {} }],
@@ -135,12 +125,12 @@ Deno.test("chat states (whatsmeow SendChatPresence, handleChatState): recording 
 Deno.test("blocklist (whatsmeow GetBlocklist/UpdateBlocklist, handleBlocklist): LID + PN block, both answer forms", () => {
   const lid = Jid.lid("100000000000002");
   const pn = Jid.pn("15550000002");
-  assertEquals(node({ tag: "x", content: updateBlocklistSpec("block", lid, pn).build().content }).content, [
-    node({ tag: "item", attrs: { action: "block", jid: lid, pn_jid: pn } }),
+  assertEquals(asNode({ tag: "x", content: updateBlocklistSpec("block", lid, pn).build().content }).content, [
+    asNode({ tag: "item", attrs: { action: "block", jid: lid, pn_jid: pn } }),
   ]);
   assertEquals(
-    node({ tag: "x", content: updateBlocklistSpec("unblock", lid, pn).build().content }).content,
-    [node({ tag: "item", attrs: { action: "unblock", jid: lid } })],
+    asNode({ tag: "x", content: updateBlocklistSpec("unblock", lid, pn).build().content }).content,
+    [asNode({ tag: "item", attrs: { action: "unblock", jid: lid } })],
   );
   assertEquals(blocklistSpec().build().content, undefined);
   const listed = blocklistSpec().parse(
@@ -159,7 +149,7 @@ Deno.test("blocklist (whatsmeow GetBlocklist/UpdateBlocklist, handleBlocklist): 
     result({ tag: "item", attrs: { jid: pn } }, { tag: "item", attrs: { jid: "not a jid" } }),
   );
   assertEquals(bare.entries.map((e) => e.jid.toString()), [pn.toString()]);
-  const event = parseBlocklistNotification(node({
+  const event = parseBlocklistNotification(asNode({
     tag: "blocklist",
     attrs: { action: "modify", dhash: "n", prev_dhash: "o" },
     content: [{ tag: "item", attrs: { jid: lid, action: "block" } }, {
@@ -181,7 +171,7 @@ Deno.test("privacy (whatsmeow privacysettings.go): categories by name, values ch
     ],
   }));
   assertEquals(settings, { lastSeen: "contacts", readReceipts: "none", other: { stickers: "none" } });
-  const set = node({
+  const set = asNode({
     tag: "x",
     content: setPrivacySpec("profilePhoto", "contact_blacklist").build().content,
   });
@@ -191,17 +181,17 @@ Deno.test("privacy (whatsmeow privacysettings.go): categories by name, values ch
   });
   assertThrows(() => setPrivacySpec("readReceipts", "contacts" as "all"), InputError);
   assertThrows(() => setPrivacySpec("nope" as "online", "all"), InputError);
-  assertEquals(node({ tag: "x", content: defaultDisappearingSpec(7_776_000).build().content }).content, [
-    node({ tag: "disappearing_mode", attrs: { duration: "7776000" } }),
+  assertEquals(asNode({ tag: "x", content: defaultDisappearingSpec(7_776_000).build().content }).content, [
+    asNode({ tag: "disappearing_mode", attrs: { duration: "7776000" } }),
   ]);
   assertThrows(() => defaultDisappearingSpec(60), InputError);
   // whatsapp-rust handle_disappearing_mode_notification: no duration = 0; t is required.
   assertEquals(
-    parseDisappearingMode(node({ tag: "disappearing_mode", attrs: { t: "10" } }), Jid.pn("1", 3))?.duration,
+    parseDisappearingMode(asNode({ tag: "disappearing_mode", attrs: { t: "10" } }), Jid.pn("1", 3))?.duration,
     0,
   );
   assertEquals(
-    parseDisappearingMode(node({ tag: "disappearing_mode", attrs: { duration: "86400" } }), Jid.pn("1")),
+    parseDisappearingMode(asNode({ tag: "disappearing_mode", attrs: { duration: "86400" } }), Jid.pn("1")),
     undefined,
   );
 });
@@ -215,7 +205,7 @@ Deno.test("profile pictures (whatsmeow GetProfilePictureInfo; Baileys updateProf
     "get",
     target.toString(),
   ]);
-  const picture = node((get.content as NodeInput[])[0]);
+  const picture = asNode((get.content as NodeInput[])[0]);
   assertEquals(picture.attrs, { type: "preview", query: "url" });
   assertEquals(getChild(picture, "tctoken")?.content, token);
   const hash = new Uint8Array(32).fill(3);
@@ -256,8 +246,8 @@ Deno.test("profile pictures (whatsmeow GetProfilePictureInfo; Baileys updateProf
   assertEquals(setProfilePictureSpec(jpeg).build().target, undefined);
   assertThrows(() => setProfilePictureSpec(new Uint8Array([0x89, 0x50, 0x4e, 0x47])), InputError, "JPEG");
   assertEquals(removeProfilePictureSpec().build().content, undefined);
-  assertEquals(node({ tag: "x", content: setAboutSpec("hi").build().content }).content, [
-    node({ tag: "status", content: "hi" }),
+  assertEquals(asNode({ tag: "x", content: setAboutSpec("hi").build().content }).content, [
+    asNode({ tag: "status", content: "hi" }),
   ]);
   assertThrows(() => setAboutSpec("y".repeat(140)), InputError);
 });
@@ -265,7 +255,7 @@ Deno.test("profile pictures (whatsmeow GetProfilePictureInfo; Baileys updateProf
 Deno.test("business profile (whatsmeow GetBusinessProfile): v=244 request, every field, none for non-business", () => {
   const jid = Jid.pn("15550000004");
   const spec = businessProfileSpec(jid);
-  const request = node((spec.build().content as NodeInput[])[0]);
+  const request = asNode((spec.build().content as NodeInput[])[0]);
   assertEquals([spec.build().namespace, request.attrs.v, getChild(request, "profile")?.attrs.jid], [
     "w:biz",
     "244",
@@ -306,7 +296,7 @@ Deno.test("business profile (whatsmeow GetBusinessProfile): v=244 request, every
 });
 
 Deno.test("profile notifications (whatsmeow handlePictureNotification, handleStatusNotification)", () => {
-  const events = parsePictureNotification(node({
+  const events = parsePictureNotification(asNode({
     tag: "notification",
     attrs: { type: "picture", from: "120363000000000002@g.us", t: "100" },
     content: [
@@ -322,14 +312,14 @@ Deno.test("profile notifications (whatsmeow handlePictureNotification, handleSta
     ["120363000000000002@g.us", "9", false, "15550000001@s.whatsapp.net"],
     ["15550000005@s.whatsapp.net", undefined, true, undefined],
   ]);
-  const about = parseAboutNotification(node({
+  const about = parseAboutNotification(asNode({
     tag: "notification",
     attrs: { type: "status", from: "15550000007@s.whatsapp.net", t: "200" },
     content: [{ tag: "set", content: new TextEncoder().encode("Busy") }],
   }));
   assertEquals([about?.about, about?.timestamp.getTime()], ["Busy", 200_000]);
   assertEquals(
-    parseAboutNotification(node({ tag: "notification", attrs: { from: "1@s.whatsapp.net" } })),
+    parseAboutNotification(asNode({ tag: "notification", attrs: { from: "1@s.whatsapp.net" } })),
     undefined,
   );
 });
@@ -362,7 +352,7 @@ Deno.test("tc tokens (whatsmeow tctoken.go): 7-day buckets, 4 live, reissue once
   assertEquals(shouldIssueTcToken(3000 * b - 1, now), true);
 
   const spec = issueTcTokensSpec([Jid.lid("100000000000008", 5)], 1_700_000_000);
-  const tokens = node({ tag: "x", content: spec.build().content });
+  const tokens = asNode({ tag: "x", content: spec.build().content });
   assertEquals(getChild(getChild(tokens, "tokens")!, "token")?.attrs, {
     jid: "100000000000008@lid",
     t: "1700000000",
@@ -383,7 +373,7 @@ Deno.test("tc tokens (whatsmeow tctoken.go): 7-day buckets, 4 live, reissue once
     new Uint8Array([1, 2]),
   ]);
 
-  const parsed = parsePrivacyTokenNotification(node({
+  const parsed = parsePrivacyTokenNotification(asNode({
     tag: "notification",
     attrs: { type: "privacy_token", from: "15550000009@s.whatsapp.net", sender_lid: "100000000000009@lid" },
     content: [{
@@ -402,6 +392,6 @@ Deno.test("tc tokens (whatsmeow tctoken.go): 7-day buckets, 4 live, reissue once
     [{ token: new Uint8Array([7]), timestamp: 5 }],
   ]);
   assertThrows(() =>
-    parsePrivacyTokenNotification(node({ tag: "notification", attrs: { from: "1@s.whatsapp.net" } }))
+    parsePrivacyTokenNotification(asNode({ tag: "notification", attrs: { from: "1@s.whatsapp.net" } }))
   );
 });

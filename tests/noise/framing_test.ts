@@ -3,6 +3,7 @@
 // jlucaso1/whatsapp-rust wacore/noise/src/edge_routing.rs build_edge_routing_preintro).
 import assert from "node:assert/strict";
 import fc from "npm:fast-check@4.10.2";
+import { concatBytes } from "../../src/crypto/mod.ts";
 import {
   encodeFrame,
   encodeIntro,
@@ -66,20 +67,10 @@ function cut(bytes: Uint8Array, points: number[]): Uint8Array[] {
   return chunks;
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 Deno.test("any chunking of a frame stream decodes to the same frames (property)", () => {
   fc.assert(
     fc.property(framesAndCuts, ([frames, points]) => {
-      const wire = concat(frames.map((f) => encodeFrame(f)));
+      const wire = concatBytes(...frames.map((f) => encodeFrame(f)));
       const decoder = new FrameDecoder();
       const out = cut(wire, points).flatMap((chunk) => decoder.push(chunk));
       assert.deepEqual(out, frames);
@@ -93,7 +84,7 @@ Deno.test("any chunking of intro + frames decodes on the responder side, with an
   fc.assert(
     fc.property(framesAndCuts, fc.option(fc.uint8Array({ maxLength: 40 })), ([frames, points], routing) => {
       const intro = encodeIntro(routing ?? undefined);
-      const wire = concat([intro, ...frames.map((f) => encodeFrame(f))]);
+      const wire = concatBytes(intro, ...frames.map((f) => encodeFrame(f)));
       const decoder = new FrameDecoder({ expectIntro: true });
       const out = cut(wire, points).flatMap((c) => decoder.push(c));
       assert.deepEqual(out, frames);
@@ -105,7 +96,7 @@ Deno.test("any chunking of intro + frames decodes on the responder side, with an
 
 Deno.test("byte-at-a-time delivery of a larger stream", () => {
   const frames = [fill(70_000, 1), fill(0), fill(5, 2), fill(1000, 3)];
-  const wire = concat([encodeIntro(fill(9)), ...frames.map((f) => encodeFrame(f))]);
+  const wire = concatBytes(encodeIntro(fill(9)), ...frames.map((f) => encodeFrame(f)));
   const decoder = new FrameDecoder({ expectIntro: true });
   const out: Uint8Array[] = [];
   for (let i = 0; i < wire.length; i++) out.push(...decoder.push(wire.subarray(i, i + 1)));
@@ -114,7 +105,7 @@ Deno.test("byte-at-a-time delivery of a larger stream", () => {
 });
 
 Deno.test("a frame inside one chunk is returned as a view of it (no copy)", () => {
-  const chunk = concat([encodeFrame(fill(10)), encodeFrame(fill(20))]);
+  const chunk = concatBytes(encodeFrame(fill(10)), encodeFrame(fill(20)));
   const [a, b] = new FrameDecoder().push(chunk);
   assert.equal(a.buffer, chunk.buffer);
   assert.equal(b.buffer, chunk.buffer);
@@ -161,7 +152,7 @@ Deno.test("the responder rejects a connection that does not start with the WA he
 Deno.test("FrameReader queues frames, wakes waiting readers, and ends with the error that ended it", async () => {
   const reader = new FrameReader();
   const waiting = reader.read();
-  reader.push(concat([encodeFrame(fill(3)), encodeFrame(fill(4))]));
+  reader.push(concatBytes(encodeFrame(fill(3)), encodeFrame(fill(4))));
   assert.deepEqual(await waiting, fill(3));
   assert.deepEqual(await reader.read(), fill(4));
 
@@ -196,7 +187,7 @@ Deno.test("FrameReader.read rejects with the signal's reason on abort and forget
 
 Deno.test("FrameReader is async-iterable until a clean end, and throws on an error end", async () => {
   const reader = new FrameReader();
-  reader.push(concat([encodeFrame(fill(1)), encodeFrame(fill(2))]));
+  reader.push(concatBytes(encodeFrame(fill(1)), encodeFrame(fill(2))));
   reader.end();
   const seen: Uint8Array[] = [];
   for await (const frame of reader) seen.push(frame);

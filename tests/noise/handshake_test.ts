@@ -1,7 +1,7 @@
 // The XX handshake state machines and drivers: a complete handshake, and every kind of bad input rejected
 // with the code of the check that failed.
 import assert from "node:assert/strict";
-import { generateKeyPair, utf8 } from "../../src/crypto/mod.ts";
+import { concatBytes, generateKeyPair, utf8 } from "../../src/crypto/mod.ts";
 import { HandshakeMessage } from "../../src/proto/mod.ts";
 import {
   ClientHandshake,
@@ -230,7 +230,7 @@ Deno.test("drivers run a handshake over a transport; ClientFinish and the first 
   const clientReader = new FrameReader();
   const serverReader = new FrameReader({ expectIntro: true });
   const held: Uint8Array[] = [];
-  const deliver = () => serverReader.push(concatAll(held.splice(0)));
+  const deliver = () => serverReader.push(concatBytes(...held.splice(0)));
   const clientTransport = { send: (b: Uint8Array) => void held.push(b.slice()), close() {} };
   const serverTransport = { send: (b: Uint8Array) => clientReader.push(b.slice()), close() {} };
   const noiseKey = generateKeyPair();
@@ -269,16 +269,6 @@ Deno.test("drivers run a handshake over a transport; ClientFinish and the first 
   established.socket.close();
   accepted.socket.close();
 });
-
-function concatAll(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 Deno.test("the client driver fails handshake_aborted when its signal fires while waiting", async () => {
   const link = memoryLink();

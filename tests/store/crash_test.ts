@@ -5,21 +5,11 @@
 import { DatabaseSync } from "node:sqlite";
 import { assert, assertEquals } from "../_assert.ts";
 import { SqliteStore } from "../../src/store/mod.ts";
-import { FLUSH_EVERY, PEERS, seqOf } from "./crash_writer.ts";
-import { peer } from "./fixtures.ts";
+import { assertWholeFlush, FLUSH_EVERY } from "./crash_writer.ts";
+import { prng } from "./fixtures.ts";
 
 const RUNS = 10;
 const writer = new URL("./crash_writer.ts", import.meta.url).pathname;
-
-/** A small seeded PRNG (mulberry32) so a failing kill point can be replayed from the seed in the name. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function crashOnce(seed: number): Promise<{ printed: number; onDisk: number }> {
   const random = prng(seed);
@@ -74,27 +64,7 @@ async function crashOnce(seed: number): Promise<{ printed: number; onDisk: numbe
     }
     const store = await SqliteStore.open(path);
     try {
-      const device = await store.loadDevice();
-      const onDisk = Number(device?.pushName.replace("seq ", ""));
-      // Flushed writes are all there; at most one more flush (committed but killed before printing).
-      assert(
-        onDisk === printed || onDisk === printed + FLUSH_EVERY,
-        `seed ${seed}: device at ${onDisk}, printed ${printed}`,
-      );
-      const sessions = await store.loadSessions(Array.from({ length: PEERS }, (_, i) => peer(i)));
-      assertEquals(sessions.size, PEERS);
-      for (let i = 0; i < PEERS; i++) {
-        // The last update of peer i at or before the flush the device shows.
-        let expected = onDisk - ((onDisk - i) % PEERS + PEERS) % PEERS;
-        if (expected <= 0) expected = -1;
-        const got = seqOf(sessions.get(peer(i))!.serialize());
-        assertEquals(
-          got,
-          expected,
-          `seed ${seed}: peer ${i} holds update ${got}, flush ${onDisk} wrote ${expected}`,
-        );
-      }
-      return { printed, onDisk };
+      return { printed, onDisk: await assertWholeFlush(store, printed, FLUSH_EVERY, seed) };
     } finally {
       await store.close();
     }

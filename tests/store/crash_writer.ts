@@ -6,7 +6,8 @@
 // layer) carrying the sequence number as an extra record field, so the parent can check exactly which
 // update every row holds.
 import { SessionRecord } from "../../src/signal/mod.ts";
-import { createDevice, SqliteStore } from "../../src/store/mod.ts";
+import { type Backend, createDevice, SqliteStore } from "../../src/store/mod.ts";
+import { assert, assertEquals } from "../_assert.ts";
 import { makeSessions, peer } from "./fixtures.ts";
 
 export const PEERS = 16;
@@ -32,6 +33,37 @@ export function seqOf(serialized: Uint8Array): number {
   if (chunk[0] !== 0x7a) return -1;
   const seq = new DataView(chunk.buffer, chunk.byteOffset + 3, 8).getFloat64(0);
   return seqField(seq).every((b, i) => b === chunk[i]) ? seq : -1;
+}
+
+/**
+ * What a store reopened after the writer was killed must hold: the flush the writer `printed` last, or
+ * the next one (committed, then killed before printing), and one whole flush, never part of one: every
+ * peer's session is its last update at or before the flush the device shows. Returns that flush.
+ */
+export async function assertWholeFlush(
+  store: Pick<Backend, "loadDevice" | "loadSessions">,
+  printed: number,
+  flushEvery: number,
+  seed: number,
+): Promise<number> {
+  const onDisk = Number((await store.loadDevice())?.pushName.replace("seq ", ""));
+  assert(
+    onDisk === printed || onDisk === printed + flushEvery,
+    `seed ${seed}: device at ${onDisk}, printed ${printed}`,
+  );
+  const sessions = await store.loadSessions(Array.from({ length: PEERS }, (_, i) => peer(i)));
+  assertEquals(sessions.size, PEERS);
+  for (let i = 0; i < PEERS; i++) {
+    let expected = onDisk - ((onDisk - i) % PEERS + PEERS) % PEERS;
+    if (expected <= 0) expected = -1;
+    const got = seqOf(sessions.get(peer(i))!.serialize());
+    assertEquals(
+      got,
+      expected,
+      `seed ${seed}: peer ${i} holds update ${got}, flush ${onDisk} wrote ${expected}`,
+    );
+  }
+  return onDisk;
 }
 
 if (import.meta.main) {

@@ -79,6 +79,16 @@ export async function makeSenderKey(name: string, messages = 2): Promise<SenderK
 export const fill = (n: number, seed: number): Uint8Array =>
   Uint8Array.from({ length: n }, (_, i) => (i + seed) & 0xff);
 
+/** A small seeded PRNG (mulberry32), so a failing random case (a crash test's kill point) replays from its seed. */
+export function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), seed | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 /** A clock tests move by hand (milliseconds). */
 export class ManualClock {
   now: number;

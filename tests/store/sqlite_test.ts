@@ -75,6 +75,32 @@ Deno.test("write-behind: reads see pending writes; flush commits them", async ()
   });
 });
 
+Deno.test("write-behind calls register their writes before they return (no await in between)", async () => {
+  await withDb(async (path) => {
+    const [[address, record]] = [...await makeSessions(1)];
+    const store = await open(path);
+    try {
+      // Not awaited: what a flush started right after the call would commit.
+      const stored = store.storeSession(address, record);
+      assertEquals(store.pendingWrites, 1);
+      const committed = store.commitIncoming(
+        { key: "m1", chat: "15550000001@s.whatsapp.net", payload: fill(8, 1) },
+        { identities: [[peer(1), fill(32, 2)]], removedPreKeys: [7] },
+      );
+      assertEquals(
+        store.pendingWrites,
+        4,
+        "the session, the identity, the prekey removal and the inbox entry",
+      );
+      await Promise.all([stored, committed]);
+      await store.flush();
+      assertEquals(countRows(path, "incoming_messages"), 1);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 Deno.test("write-behind: the timer flushes by itself; close() clears it", async () => {
   await withDb(async (path) => {
     const { logger, next } = recordingLogger();

@@ -19,6 +19,7 @@ import {
   participants,
   payload,
   rawQuery,
+  Recorded,
   sendAndAck,
   startServer,
 } from "./helpers.ts";
@@ -222,30 +223,17 @@ Deno.test("w:g2 metadata: members see subject, creator, roles and both addresses
 
 /** Records the raw w:gp2 notifications a client receives (beside its own groups handler). */
 class Gp2Inbox {
-  readonly nodes: Node[] = [];
-  readonly #waiters = new Set<() => void>();
+  readonly #log = new Recorded<Node>();
+  readonly nodes: Node[] = this.#log.all;
   constructor(client: Client) {
-    clientInternals(client).router.on({ tag: "notification", type: "w:gp2" }, (node) => {
-      this.nodes.push(node);
-      for (const wake of [...this.#waiters]) wake();
-    });
+    clientInternals(client).router.on({ tag: "notification", type: "w:gp2" }, (node) => this.#log.push(node));
   }
   waitFor(match: (n: Node) => boolean = () => true, signal = deadline()): Promise<Node> {
-    const found = this.nodes.find(match);
-    if (found) return Promise.resolve(found);
-    const { promise, resolve, reject } = Promise.withResolvers<Node>();
-    const check = () => {
-      const n = this.nodes.find(match);
-      if (!n) return;
-      this.#waiters.delete(check);
-      resolve(n);
-    };
-    this.#waiters.add(check);
-    signal.addEventListener("abort", () => {
-      this.#waiters.delete(check);
-      reject(new Error(`no matching w:gp2; got ${this.nodes.map((n) => getChildren(n)[0]?.tag).join(", ")}`));
-    }, { once: true });
-    return promise;
+    return this.#log.waitFor(
+      match,
+      signal,
+      () => `no matching w:gp2; got ${this.nodes.map((n) => getChildren(n)[0]?.tag).join(", ")}`,
+    );
   }
 }
 

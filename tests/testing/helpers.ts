@@ -8,9 +8,9 @@ import { type Client, clientInternals } from "../../src/client/client.ts";
 import { getChild, getChildren, Jid, type Node, type NodeInput } from "../../src/binary/mod.ts";
 import type { FakeWhatsApp, VirtualPhone } from "../../src/testing/mod.ts";
 import type { InfoQuery } from "../../src/features/iq.ts";
-import { deadline, newClient, pairByQr } from "../e2e/helpers.ts";
+import { deadline, newClient, pairByQr, Recorded } from "../e2e/helpers.ts";
 
-export { deadline, newClient, pairByQr, startServer } from "../e2e/helpers.ts";
+export { deadline, newClient, pairByQr, Recorded, startServer } from "../e2e/helpers.ts";
 
 /** One recorded stanza: the handler key it arrived under (`message`, `ib:offline`, ...) and the node. */
 export interface Received {
@@ -20,8 +20,8 @@ export interface Received {
 
 /** Records what a client receives under some handler keys, in arrival order. */
 export class Inbox {
-  readonly items: Received[] = [];
-  readonly #waiters = new Set<() => void>();
+  readonly #log = new Recorded<Received>();
+  readonly items: Received[] = this.#log.all;
 
   /**
    * Replaces the client's handlers for `keys` with recording ones. The client's router acknowledges
@@ -36,8 +36,7 @@ export class Inbox {
       // Notification handlers (prekey upkeep, identity changes) keep running beside the recorder.
       if (tag !== "notification") router.clear(filter);
       router.on(filter, (node) => {
-        this.items.push({ key, node });
-        for (const wake of [...this.#waiters]) wake();
+        this.#log.push({ key, node });
         if (options.ack === false) return new Promise<void>(() => {});
       });
     }
@@ -49,25 +48,17 @@ export class Inbox {
   }
 
   /** Resolves with the first recorded stanza (past or future) under `key` that matches. */
-  waitFor(key: string, match: (node: Node) => boolean = () => true, signal = deadline()): Promise<Node> {
-    const find = () => this.items.find((r) => r.key === key && match(r.node))?.node;
-    const found = find();
-    if (found) return Promise.resolve(found);
-    const { promise, resolve, reject } = Promise.withResolvers<Node>();
-    const onAbort = () => {
-      this.#waiters.delete(check);
-      reject(new Error(`timed out waiting for <${key}>; got ${this.describe()}`));
-    };
-    const check = () => {
-      const node = find();
-      if (!node) return;
-      this.#waiters.delete(check);
-      signal.removeEventListener("abort", onAbort);
-      resolve(node);
-    };
-    this.#waiters.add(check);
-    signal.addEventListener("abort", onAbort, { once: true });
-    return promise;
+  async waitFor(
+    key: string,
+    match: (node: Node) => boolean = () => true,
+    signal = deadline(),
+  ): Promise<Node> {
+    const found = await this.#log.waitFor(
+      (r) => r.key === key && match(r.node),
+      signal,
+      () => `timed out waiting for <${key}>; got ${this.describe()}`,
+    );
+    return found.node;
   }
 
   /** Resolves with the first recorded `<message>` with this id. */

@@ -24,6 +24,7 @@ import {
   generateMessageId,
   sendAndWaitForAck,
   type SendContext,
+  sentResult,
 } from "./send.ts";
 
 /** Options of {@link sendPeerMessage}. */
@@ -81,11 +82,5 @@ export async function sendPeerMessage(
     content,
   };
   const ack = await sendAndWaitForAck(ctx, node, id, options);
-  const t = Number(ack.attrs.t);
-  return {
-    id,
-    timestamp: Number.isFinite(t) && t > 0 ? new Date(t * 1000) : new Date(),
-    chat: to,
-    key: { remoteJid: to.toString(), fromMe: true, id },
-  };
+  return sentResult(ack, id, to);
 }

@@ -408,13 +408,7 @@ export async function sendMessage(
     ctx.hooks?.sentDirect(to.toNonAd());
   }
   await ctx.core.store.storeSentMessage(to.toNonAd().toString(), id, plaintext);
-  const t = Number(ack.attrs.t);
-  return {
-    id,
-    timestamp: Number.isFinite(t) && t > 0 ? new Date(t * 1000) : new Date(),
-    chat: to,
-    key: { remoteJid: to.toString(), fromMe: true, id },
-  };
+  return sentResult(ack, id, to);
 }
 
 /**
@@ -461,12 +455,17 @@ async function sendPeerMessage(
   const attrs = { id, to, type: "text", category: "peer", push_priority: "high_force" };
   const ack = await sendAndWaitForAck(ctx, { tag: "message", attrs, content }, id, options);
   await ctx.core.store.storeSentMessage(to.toNonAd().toString(), id, plaintext);
+  return sentResult(ack, id, to.toNonAd());
+}
+
+/** What a send resolves with once `ack` came: the id, the server's time (`t`, or now), the chat and the key. */
+export function sentResult(ack: Node, id: string, chat: Jid): SendResult {
   const t = Number(ack.attrs.t);
   return {
     id,
     timestamp: Number.isFinite(t) && t > 0 ? new Date(t * 1000) : new Date(),
-    chat: to.toNonAd(),
-    key: { remoteJid: to.toNonAd().toString(), fromMe: true, id },
+    chat,
+    key: { remoteJid: chat.toString(), fromMe: true, id },
   };
 }
 
@@ -520,13 +519,9 @@ async function sendNewsletterMessage(
   });
   if (options.extraNodes) (node.content as NodeInput[]).push(...options.extraNodes);
   const ack = await sendAndWaitForAck(ctx, node, id, options);
-  const t = Number(ack.attrs.t);
   const serverId = Number(ack.attrs.server_id);
   return {
-    id,
-    timestamp: Number.isFinite(t) && t > 0 ? new Date(t * 1000) : new Date(),
-    chat: to,
-    key: { remoteJid: to.toString(), fromMe: true, id },
+    ...sentResult(ack, id, to),
     serverId: Number.isSafeInteger(serverId) && serverId > 0 ? serverId : undefined,
   };
 }

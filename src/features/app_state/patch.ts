@@ -309,15 +309,24 @@ export async function decodeSnapshot(
   const keys = await resolveKeys(options.getKey, [keyId, ...parts.map((x) => x.keyId)], where);
   const decoded = openAll(parts, keys, where);
 
-  const hash = new Uint8Array(LTHASH_LENGTH);
-  ltHashMixInPlace(hash, parts.map((x) => x.valueMac), 1);
-  const expected = computeSnapshotMac(keys.get(keyId.toHex())!, hash, version, collection);
+  const applied = snapshotApplied(version, decoded);
+  const expected = computeSnapshotMac(keys.get(keyId.toHex())!, applied.state.hash, version, collection);
   if (!equalBytes(expected, mac)) {
     throw new AppStateError("bad_snapshot_mac", `snapshot MAC ${mac.toHex()} does not verify`, {
       ...where,
       keyId,
     });
   }
+  return applied;
+}
+
+/**
+ * A snapshot's records as the state they make: every value MAC added to an empty LT-hash (an index that
+ * appears twice counts twice), and each index's last value MAC as the MACs to store.
+ */
+function snapshotApplied(version: number, decoded: DecodedMutation[]): AppliedPatch {
+  const hash = new Uint8Array(LTHASH_LENGTH);
+  ltHashMixInPlace(hash, decoded.map((m) => m.valueMac), 1);
   const live = new Map<string, AppStateMutationMac>();
   for (const m of decoded) live.set(m.indexMac.toHex(), { indexMac: m.indexMac, valueMac: m.valueMac });
   return {
@@ -405,26 +414,14 @@ export function encodeSnapshot(options: EncodeSnapshotOptions): EncodedSnapshot 
     }
     return encodeMutation(r, options.keyId, keys, nextIv(options.iv));
   });
-  const decoded = encoded.map((e) => e.decoded);
-  const hash = new Uint8Array(LTHASH_LENGTH);
-  ltHashMixInPlace(hash, decoded.map((m) => m.valueMac), 1);
+  const applied = snapshotApplied(version, encoded.map((e) => e.decoded));
   const snapshot: SyncdSnapshot = {
     version: { version: BigInt(version) },
     records: encoded.map((e) => e.mutation.record!),
-    mac: computeSnapshotMac(keys, hash, version, collection),
+    mac: computeSnapshotMac(keys, applied.state.hash, version, collection),
     keyId: { id: options.keyId.slice() },
   };
-  const live = new Map<string, AppStateMutationMac>();
-  for (const m of decoded) live.set(m.indexMac.toHex(), { indexMac: m.indexMac, valueMac: m.valueMac });
-  return {
-    state: { version, hash },
-    mutations: decoded,
-    addedMacs: [...live.values()],
-    removedIndexMacs: [],
-    missingRemoves: 0,
-    snapshot,
-    bytes: SyncdSnapshot.encode(snapshot),
-  };
+  return { ...applied, snapshot, bytes: SyncdSnapshot.encode(snapshot) };
 }
 
 type HashUpdate = Pick<AppliedPatch, "addedMacs" | "removedIndexMacs" | "missingRemoves"> & {

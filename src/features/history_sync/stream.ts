@@ -280,13 +280,9 @@ async function readField(
   const kept = keep(field);
   switch (wire) {
     case 0:
-      await reader.varint(field);
-      break;
     case 1:
-      await reader.skip(8, field);
-      break;
     case 5:
-      await reader.skip(4, field);
+      await skipScalar(reader, wire, field);
       break;
     case 2: {
       const lenAt = reader.offset;
@@ -399,12 +395,7 @@ async function skipGroup(
 ): Promise<void> {
   if (depth > PROTO_MAX_DEPTH) throw malformed(`groups nested deeper than ${PROTO_MAX_DEPTH}`, start, field);
   for (;;) {
-    if (reader.marked > maxFieldSize) {
-      throw new HistorySyncError("too_large", `expected group ${field} to be at most ${maxFieldSize} bytes`, {
-        offset: start,
-        field,
-      });
-    }
+    if (reader.marked > maxFieldSize) throw groupTooLarge(field, maxFieldSize, start);
     const at = reader.offset;
     if (await reader.atEnd()) {
       throw new HistorySyncError("truncated", `expected the end of group ${field}, but the data ended`, {
@@ -417,26 +408,13 @@ async function skipGroup(
     if (tag > 0xffffffff || inner === 0) throw malformed("expected a field tag inside a group", at, field);
     switch (tag & 7) {
       case 0:
-        await reader.varint(field);
-        break;
       case 1:
-        await reader.skip(8, field);
-        break;
       case 5:
-        await reader.skip(4, field);
+        await skipScalar(reader, tag & 7, field);
         break;
       case 2: {
         const len = await reader.varint(field);
-        if (reader.marked + len > maxFieldSize) {
-          throw new HistorySyncError(
-            "too_large",
-            `expected group ${field} to be at most ${maxFieldSize} bytes`,
-            {
-              offset: at,
-              field,
-            },
-          );
-        }
+        if (reader.marked + len > maxFieldSize) throw groupTooLarge(field, maxFieldSize, at);
         await reader.skip(len, field);
         break;
       }
@@ -452,6 +430,19 @@ async function skipGroup(
         throw malformed(`invalid wire type ${tag & 7} inside group ${field}`, at, field);
     }
   }
+}
+
+// Steps over a varint (wire type 0), fixed64 (1) or fixed32 (5) value of `field`.
+async function skipScalar(reader: ChunkReader, wire: number, field: number): Promise<void> {
+  if (wire === 0) await reader.varint(field);
+  else await reader.skip(wire === 1 ? 8 : 4, field);
+}
+
+function groupTooLarge(field: number, maxFieldSize: number, offset: number): HistorySyncError {
+  return new HistorySyncError("too_large", `expected group ${field} to be at most ${maxFieldSize} bytes`, {
+    offset,
+    field,
+  });
 }
 
 // Passes already-inflated chunks through, enforcing the same total bound, and the abort signal even while

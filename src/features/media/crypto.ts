@@ -14,7 +14,8 @@
  * MAC comes first because it is the check keyed by the media key: a flipped ciphertext or MAC bit reads as
  * `bad_mac`, a wrong hash in the message as the hash error.
  *
- * Pure: no I/O. Streams, files and upload sources are in media_stream.ts and upload_source.ts.
+ * Pure: no I/O. Chunk-by-chunk encryption is in incremental.ts; streams, files and upload sources are in
+ * media_stream.ts and upload_source.ts.
  *
  * @module
  */
@@ -23,18 +24,12 @@ import {
   aesCbcDecrypt,
   aesCbcEncrypt,
   concatBytes,
-  createAesCbcDecryptor,
-  createAesCbcEncryptor,
-  createHmacSha256,
-  createSha256,
   CryptoError,
   equalBytes,
-  type Hasher,
   hkdf,
   hmacSha256,
   randomBytes,
   sha256,
-  type StreamCipher,
 } from "../../crypto/mod.ts";
 import { MediaError } from "./errors.ts";
 import { mediaType, type MediaTypeInfo, type MediaTypeLike } from "./media_type.ts";
@@ -47,7 +42,6 @@ export const MEDIA_MAC_LENGTH = 10;
 export const EXPANDED_MEDIA_KEY_LENGTH = 112;
 
 const BLOCK = 16;
-const EMPTY = new Uint8Array(0);
 
 /** The four keys a media key expands to. */
 export interface MediaKeys {
@@ -127,7 +121,7 @@ export interface MediaExpectations {
   maxBytes?: number;
 }
 
-/** Options of {@link decryptMedia} and {@link MediaDecryptor}. */
+/** Options of {@link decryptMedia} and `MediaDecryptor` (incremental.ts). */
 export interface DecryptOptions extends MediaExpectations {
   /** The 32-byte media key from the message. */
   mediaKey: Uint8Array;
@@ -237,7 +231,7 @@ export interface EncryptedMedia extends MediaHashes {
 }
 
 /**
- * Encrypts a whole file in memory. For large inputs use {@link MediaEncryptor} or media_stream.ts.
+ * Encrypts a whole file in memory. For large inputs use `MediaEncryptor` (incremental.ts) or media_stream.ts.
  *
  * @param options `mediaKey` to use instead of a fresh random one (encryption is deterministic given it).
  * @throws {MediaError} `bad_key`, `unsupported_type`.
@@ -301,7 +295,7 @@ export function decryptMedia(
   return plaintext;
 }
 
-/** The last output of {@link MediaEncryptor.final}. */
+/** The last output of `MediaEncryptor.final` (incremental.ts). */
 export interface EncryptorFinal extends MediaHashes {
   /** The remaining blob bytes: the padded last ciphertext block(s) and the MAC. */
   tail: Uint8Array;
@@ -310,201 +304,4 @@ export interface EncryptorFinal extends MediaHashes {
 /** The error for a cipher used after `final`. */
 export function spent(what: string): MediaError {
   return new MediaError("bad_input", `this ${what} has finished; create a new one`);
-}
-
-/**
- * Incremental encryption in bounded memory: feed plaintext chunks of any size, get ciphertext back as it
- * is ready, and the tail (last block + MAC) and the hashes from {@link MediaEncryptor.final}. The
- * concatenated outputs equal {@link encryptMedia}'s blob for the same key.
- *
- * @example
- * ```ts
- * import { MediaEncryptor } from "./crypto.ts";
- * const enc = new MediaEncryptor("video");
- * const parts = [enc.update(new Uint8Array(1000)), enc.update(new Uint8Array(7))];
- * const { tail, fileEncSha256 } = enc.final();
- * ```
- */
-export class MediaEncryptor {
-  /** The media key in use (given or generated). */
-  readonly mediaKey: Uint8Array;
-  #cipher: StreamCipher;
-  #mac: Hasher;
-  #plainHash: Hasher = createSha256();
-  #encHash: Hasher = createSha256();
-  #fileLength = 0;
-  #encryptedLength = 0;
-  #done = false;
-
-  /**
-   * Expands the key and starts the cipher, MAC and hashes.
-   *
-   * @param type the media type, which selects the keys
-   * @param mediaKey the key to use; a random one by default
-   * @throws {MediaError} `bad_key`, `unsupported_type`.
-   */
-  constructor(type: MediaTypeLike, mediaKey: Uint8Array = generateMediaKey()) {
-    const { iv, cipherKey, macKey } = expandMediaKey(mediaKey, type);
-    this.mediaKey = mediaKey;
-    this.#cipher = createAesCbcEncryptor(cipherKey, iv);
-    this.#mac = createHmacSha256(macKey).update(iv);
-  }
-
-  /** Plaintext bytes consumed so far. */
-  get fileLength(): number {
-    return this.#fileLength;
-  }
-
-  /** Encrypts `chunk`; returns the ciphertext completed so far (possibly empty). */
-  update(chunk: Uint8Array): Uint8Array {
-    if (this.#done) throw spent("encryptor");
-    if (chunk.length === 0) return EMPTY;
-    this.#plainHash.update(chunk);
-    this.#fileLength += chunk.length;
-    return this.#emit(this.#cipher.update(chunk));
-  }
-
-  /** Pads, appends the MAC, and returns the tail with the file's hashes. */
-  final(): EncryptorFinal {
-    if (this.#done) throw spent("encryptor");
-    this.#done = true;
-    const last = this.#emit(this.#cipher.final());
-    const mac = this.#mac.digest().subarray(0, MEDIA_MAC_LENGTH);
-    this.#encHash.update(mac);
-    this.#encryptedLength += MEDIA_MAC_LENGTH;
-    return {
-      tail: concatBytes(last, mac),
-      fileSha256: this.#plainHash.digest(),
-      fileEncSha256: this.#encHash.digest(),
-      fileLength: this.#fileLength,
-      encryptedLength: this.#encryptedLength,
-    };
-  }
-
-  #emit(ciphertext: Uint8Array): Uint8Array {
-    if (ciphertext.length > 0) {
-      this.#mac.update(ciphertext);
-      this.#encHash.update(ciphertext);
-      this.#encryptedLength += ciphertext.length;
-    }
-    return ciphertext;
-  }
-}
-
-/**
- * Incremental verification and decryption in bounded memory. Feed blob chunks of any size; plaintext comes
- * back as it is decrypted, always holding back the last 10 bytes (the MAC) and the last block (the
- * padding). {@link MediaDecryptor.final} then checks everything, in the module comment's order, and throws
- * a {@link MediaError} on the first failure: the plaintext emitted before is not to be trusted until
- * `final` returns.
- *
- * More blob bytes than `fileLength` or `maxBytes` allow fail `too_large` in {@link MediaDecryptor.update},
- * so an endless answer is cut off early.
- *
- * @example
- * ```ts
- * import { encryptMedia, MediaDecryptor } from "./crypto.ts";
- * const sent = encryptMedia(new Uint8Array(100), "audio");
- * const dec = new MediaDecryptor("audio", sent);
- * const head = dec.update(sent.encrypted.subarray(0, 50));
- * const rest = dec.update(sent.encrypted.subarray(50));
- * const last = dec.final(); // throws MediaError on any mismatch
- * ```
- */
-export class MediaDecryptor {
-  #cipher: StreamCipher;
-  #mac: Hasher;
-  #encHash: Hasher = createSha256();
-  #plainHash: Hasher = createSha256();
-  #expect: MediaExpectations;
-  #limit: number;
-  #held: Uint8Array = EMPTY;
-  #bytesIn = 0;
-  #bytesOut = 0;
-  #done = false;
-
-  /**
-   * Expands the key and starts the cipher, MAC and hashes.
-   *
-   * @param type the media type, which selects the keys
-   * @param options the media key and what to check the blob against
-   * @throws {MediaError} `bad_key`, `unsupported_type`, `bad_input` (a bad `fileLength` or `maxBytes`).
-   */
-  constructor(type: MediaTypeLike, options: DecryptOptions) {
-    const { iv, cipherKey, macKey } = expandMediaKey(options.mediaKey, type);
-    this.#expect = {
-      fileSha256: options.fileSha256,
-      fileEncSha256: options.fileEncSha256,
-      fileLength: options.fileLength,
-    };
-    this.#limit = blobLimit(options);
-    this.#cipher = createAesCbcDecryptor(cipherKey, iv);
-    this.#mac = createHmacSha256(macKey).update(iv);
-  }
-
-  /** Blob bytes consumed so far. */
-  get bytesIn(): number {
-    return this.#bytesIn;
-  }
-
-  /**
-   * Consumes `chunk` (which may be reused by the caller afterwards) and returns the plaintext decrypted so
-   * far (possibly empty).
-   *
-   * @throws {MediaError} `too_large` once the input passes the limit.
-   */
-  update(chunk: Uint8Array): Uint8Array {
-    if (this.#done) throw spent("decryptor");
-    if (chunk.length === 0) return EMPTY;
-    this.#bytesIn += chunk.length;
-    if (this.#bytesIn > this.#limit) {
-      this.#done = true;
-      throw tooLarge(this.#bytesIn, this.#limit);
-    }
-    const { release, held } = holdBackMac(this.#held, chunk);
-    this.#held = held;
-    if (release.length === 0) return EMPTY;
-    const first = this.#consume(release[0]);
-    if (release.length === 1) return first;
-    const second = this.#consume(release[1]);
-    return first.length === 0 ? second : concatBytes(first, second);
-  }
-
-  /**
-   * Verifies the blob and returns the last plaintext bytes.
-   *
-   * @throws {MediaError} `truncated`, `bad_mac`, `bad_enc_hash`, `bad_padding`, `bad_file_hash`,
-   * `bad_length`.
-   */
-  final(): Uint8Array {
-    if (this.#done) throw spent("decryptor");
-    this.#done = true;
-    checkStructure(this.#bytesIn);
-    const mac = this.#held;
-    checkMac(this.#mac.digest(), mac);
-    checkHash("bad_enc_hash", this.#encHash.update(mac).digest(), this.#expect.fileEncSha256);
-    let last: Uint8Array;
-    try {
-      last = this.#cipher.final();
-    } catch (cause) {
-      throw paddingError(cause);
-    }
-    this.#plainHash.update(last);
-    this.#bytesOut += last.length;
-    checkHash("bad_file_hash", this.#plainHash.digest(), this.#expect.fileSha256);
-    checkLength(this.#bytesOut, this.#expect.fileLength);
-    return last;
-  }
-
-  #consume(ciphertext: Uint8Array): Uint8Array {
-    if (ciphertext.length === 0) return EMPTY;
-    this.#mac.update(ciphertext);
-    this.#encHash.update(ciphertext);
-    const plain = this.#cipher.update(ciphertext);
-    if (plain.length > 0) {
-      this.#plainHash.update(plain);
-      this.#bytesOut += plain.length;
-    }
-    return plain;
-  }
 }

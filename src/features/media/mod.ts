@@ -55,12 +55,11 @@ export {
   generateMediaKey,
   MEDIA_KEY_LENGTH,
   MEDIA_MAC_LENGTH,
-  MediaDecryptor,
-  MediaEncryptor,
   type MediaExpectations,
   type MediaHashes,
   type MediaKeys,
 } from "./crypto.ts";
+export { MediaDecryptor, MediaEncryptor } from "./incremental.ts";
 export {
   decryptMediaStream,
   type DecryptStreamOptions,

@@ -13,12 +13,7 @@ import {
   parseServerSync,
   pushPatchSpec,
 } from "../../../src/features/app_state/sync_iq.ts";
-
-/** A built `NodeInput` read back as a `Node` (the specs build plain objects). */
-function asNode(input: NodeInput): Node {
-  const content = Array.isArray(input.content) ? input.content.map(asNode) : input.content as Node["content"];
-  return { tag: input.tag, attrs: { ...(input.attrs ?? {}) } as Record<string, string>, content };
-}
+import { asNode } from "../helpers.ts";
 
 function answer(...collections: NodeInput[]): Node {
   return asNode({ tag: "iq", attrs: { type: "result" }, content: [{ tag: "sync", content: collections }] });

@@ -19,6 +19,7 @@ import {
   subjectSpec,
 } from "../../../src/features/groups/specs.ts";
 import { groupDisappearingSpec } from "../../../src/features/disappearing.ts";
+import { asNode } from "../helpers.ts";
 
 const G = Jid.parse("120363000000000001@g.us");
 const A = Jid.parse("15550000001@s.whatsapp.net");
@@ -31,14 +32,7 @@ function result(content: Node[] = []): Node {
 
 /** The built content as plain tags/attrs (JIDs as strings) for comparison. */
 function shape(content: unknown): unknown {
-  if (!Array.isArray(content)) return content;
-  return (content as NodeInput[]).map((n) => ({
-    tag: n.tag,
-    attrs: Object.fromEntries(
-      Object.entries(n.attrs ?? {}).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]),
-    ),
-    ...(n.content !== undefined ? { content: shape(n.content) } : {}),
-  }));
+  return Array.isArray(content) ? (content as NodeInput[]).map(asNode) : content;
 }
 
 Deno.test("metadata and participating: get requests and their answers", () => {

@@ -5,7 +5,8 @@ import fc from "npm:fast-check@4.10.2";
 import { assert, assertEquals, assertRejects } from "../../_assert.ts";
 import { HistorySyncError, streamHistorySync } from "../../../src/features/history_sync/mod.ts";
 import { compressHistorySync, encodeHistorySync } from "../../../src/testing/history_builder.ts";
-import { CHUNKS_BY_TYPE, collect, countingStream, expectFailure, split } from "./helpers.ts";
+import { cut } from "../helpers.ts";
+import { CHUNKS_BY_TYPE, collect, countingStream, expectFailure } from "./helpers.ts";
 
 const SPEC = CHUNKS_BY_TYPE.INITIAL_BOOTSTRAP;
 const INFLATED = encodeHistorySync(SPEC);
@@ -160,7 +161,7 @@ Deno.test("random bytes and mutations of a valid blob fail typed or decode, neve
   const deadline = AbortSignal.timeout(20_000);
   const check = async (bytes: Uint8Array, compressed: boolean) => {
     try {
-      await collect(split(bytes, [7, 64]), { compressed, signal: deadline, maxFieldSize: 1 << 20 });
+      await collect(cut(bytes, [7, 64]), { compressed, signal: deadline, maxFieldSize: 1 << 20 });
     } catch (e) {
       if (!(e instanceof HistorySyncError)) throw e;
     }
@@ -191,7 +192,7 @@ Deno.test("random bytes and mutations of a valid blob fail typed or decode, neve
 Deno.test("breaking out early releases the stream", async () => {
   // Stored (level 0) and in 4 KiB chunks: far more than the decoder reads before the first item.
   const big = compressHistorySync(BIG_FIELDS, 0);
-  const chunks = split(big, Array.from({ length: big.length >> 12 }, (_, i) => i << 12));
+  const chunks = cut(big, Array.from({ length: big.length >> 12 }, (_, i) => i << 12));
   const { stream, pulled, whenCancelled } = countingStream(chunks);
   for await (const _ of streamHistorySync(stream)) break;
   await whenCancelled(AbortSignal.timeout(5000));

@@ -18,7 +18,7 @@ import {
   resolveHistoryOptions,
   skipReason,
 } from "../../../src/features/history_sync/options.ts";
-import { processHistoryChunk } from "../../../src/features/history_sync/process.ts";
+import { emptySummary, processHistoryChunk } from "../../../src/features/history_sync/process.ts";
 import { StallGuard } from "../../../src/features/history_sync/stall.ts";
 import { historySyncReceipts, protocolReceipt } from "../../../src/features/history_sync/receipts.ts";
 import { HistorySyncError } from "../../../src/features/history_sync/mod.ts";
@@ -103,7 +103,7 @@ Deno.test("on-demand waiters: matched by request id, else by chat; bounded; abor
   const byId = waiters.take("R1", "999@s.whatsapp.net")!;
   assertEquals(waiters.take("R1", undefined), undefined);
   const chunk = chunkOf({ syncType: HistorySyncType.ON_DEMAND }, "M");
-  const summary = { ...emptyish() };
+  const summary = emptySummary(performance.now());
   byChat.resolve({ requestId: "R2", chunk, summary });
   byId.reject(new Error("boom"));
   assertEquals((await b).requestId, "R2");
@@ -114,21 +114,6 @@ Deno.test("on-demand waiters: matched by request id, else by chat; bounded; abor
   await assertRejects(() => c, Error, "gave up");
   assertEquals(waiters.size, 0);
 });
-
-function emptyish() {
-  return {
-    conversations: 0,
-    conversationsSkipped: 0,
-    messages: 0,
-    pushNames: 0,
-    lidMappings: 0,
-    statusMessages: 0,
-    pastParticipants: 0,
-    inflatedBytes: 0,
-    fields: {},
-    durationMs: 0,
-  };
-}
 
 Deno.test("chunkOf: what the notification says, before any download", () => {
   const chunk = chunkOf({

@@ -10,7 +10,8 @@ import {
 } from "../../../src/features/history_sync/mod.ts";
 import { Conversation, HistorySync, Writer } from "../../../src/proto/mod.ts";
 import { compressHistorySync, syntheticHistory } from "../../../src/testing/history_builder.ts";
-import { CHUNKS_BY_TYPE, collect, countingStream, inflate, split } from "./helpers.ts";
+import { cut } from "../helpers.ts";
+import { CHUNKS_BY_TYPE, collect, countingStream, inflate } from "./helpers.ts";
 
 const RECENT = CHUNKS_BY_TYPE.RECENT; // 30 messages at 1_700_010_000 + i seconds
 const BOOTSTRAP = CHUNKS_BY_TYPE.INITIAL_BOOTSTRAP;
@@ -106,7 +107,7 @@ Deno.test("kinds limits what is yielded; singular fields still reach the summary
 });
 
 Deno.test("skip reads nothing and cancels a stream source", async () => {
-  const { stream, pulled } = countingStream(split(compressHistorySync(BOOTSTRAP), [10, 20]));
+  const { stream, pulled } = countingStream(cut(compressHistorySync(BOOTSTRAP), [10, 20]));
   const { sync, summary } = await collect(stream, { filter: { skip: true } });
   assertEquals(sync, {});
   assertEquals(summary.inflatedBytes, 0);
@@ -128,7 +129,7 @@ Deno.test("filter options are checked", () => {
 Deno.test("backpressure: the source is read only as far as the consumer has gone", async () => {
   const { stream: gen } = syntheticHistory({ conversations: 300, messagesPerConversation: 50, seed: 3 });
   const blob = new Uint8Array(await new Response(gen).arrayBuffer());
-  const chunks = split(blob, Array.from({ length: Math.ceil(blob.length / 4096) }, (_, i) => i * 4096));
+  const chunks = cut(blob, Array.from({ length: Math.ceil(blob.length / 4096) }, (_, i) => i * 4096));
   const { stream, pulled, whenCancelled } = countingStream(chunks);
   let conversations = 0;
   let pulledAtFirst = 0;

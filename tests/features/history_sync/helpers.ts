@@ -1,5 +1,5 @@
 // Shared pieces of the history-sync tests: reassembling a streamed history into the HistorySync the
-// generated full decoder would produce, splitting bytes into chunks, and typed-error expectations.
+// generated full decoder would produce, and typed-error expectations.
 import { inflateSync } from "node:zlib";
 import { assert, AssertionError, assertRejects } from "../../_assert.ts";
 import {
@@ -54,19 +54,6 @@ export async function collect(
 export function inflate(blob: Uint8Array): Uint8Array {
   const out = inflateSync(blob);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-}
-
-/** Splits `bytes` at the given cut points (any order, duplicates allowed) into chunks. */
-export function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
-  const points = [...new Set(cuts.map((c) => Math.min(Math.max(0, c), bytes.length)))].sort((a, b) => a - b);
-  const out: Uint8Array[] = [];
-  let at = 0;
-  for (const p of points) {
-    out.push(bytes.subarray(at, p));
-    at = p;
-  }
-  out.push(bytes.subarray(at));
-  return out;
 }
 
 /** A pull-only ReadableStream over chunks, counting how many chunks and bytes were pulled. */

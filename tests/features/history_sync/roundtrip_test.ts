@@ -3,6 +3,7 @@
 // any order and repeats), and input cut into chunks at random boundaries, compressed and not.
 import fc from "npm:fast-check@4.10.2";
 import { assert, assertEquals } from "../../_assert.ts";
+import { concatBytes } from "../../../src/crypto/mod.ts";
 import { streamHistorySync } from "../../../src/features/history_sync/mod.ts";
 import {
   Conversation,
@@ -12,7 +13,8 @@ import {
   Writer,
 } from "../../../src/proto/mod.ts";
 import { compressHistorySync, syntheticHistory } from "../../../src/testing/history_builder.ts";
-import { CHUNKS_BY_TYPE, collect, inflate, split } from "./helpers.ts";
+import { cut } from "../helpers.ts";
+import { CHUNKS_BY_TYPE, collect, inflate } from "./helpers.ts";
 
 Deno.test("every sync type streams to what the full decoder reads", async () => {
   for (const [name, spec] of Object.entries(CHUNKS_BY_TYPE)) {
@@ -124,16 +126,6 @@ const PIECES: Uint8Array[] = [
   piece((w) => (w.uint32(0x08), w.int32(42))),
 ];
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 Deno.test("fields in any order, cut anywhere, stream to what the full decoder reads", async () => {
   await fc.assert(
     fc.asyncProperty(
@@ -141,10 +133,10 @@ Deno.test("fields in any order, cut anywhere, stream to what the full decoder re
       fc.array(fc.nat(), { maxLength: 40 }),
       fc.boolean(),
       async (order, cuts, compressed) => {
-        const inflated = concat(order);
+        const inflated = concatBytes(...order);
         const expected = HistorySync.decode(inflated);
         const bytes = compressed ? compressHistorySync(inflated) : inflated;
-        const chunks = split(bytes, cuts.map((c) => c % (bytes.length + 1)));
+        const chunks = cut(bytes, cuts.map((c) => c % (bytes.length + 1)));
         const { sync, summary } = await collect(chunks, { compressed });
         assertEquals(sync, expected);
         assertEquals(summary.inflatedBytes, inflated.length);
@@ -156,8 +148,8 @@ Deno.test("fields in any order, cut anywhere, stream to what the full decoder re
 
 Deno.test("one-byte chunks and a scalar after the conversations", async () => {
   // syncType last: the decoder must not assume the phone's usual order.
-  const inflated = concat([...PIECES.slice(1, 5), PIECES[0]]);
-  const chunks = split(inflated, Array.from({ length: inflated.length }, (_, i) => i));
+  const inflated = concatBytes(...PIECES.slice(1, 5), PIECES[0]);
+  const chunks = cut(inflated, Array.from({ length: inflated.length }, (_, i) => i));
   const kinds: string[] = [];
   for await (const item of streamHistorySync(chunks, { compressed: false })) kinds.push(item.kind);
   assertEquals(kinds, ["conversation", "conversation", "conversation", "status_message", "field"]);
@@ -167,7 +159,7 @@ Deno.test("a synthetic history streams to what the full decoder reads", async ()
   const { stream, contents } = syntheticHistory({ conversations: 40, messagesPerConversation: 25, seed: 5 });
   const blob = new Uint8Array(await new Response(stream).arrayBuffer());
   const expected = HistorySync.decode(inflate(blob));
-  const { sync, summary } = await collect(split(blob, [1, 2, 1000, 5000, 5001]));
+  const { sync, summary } = await collect(cut(blob, [1, 2, 1000, 5000, 5001]));
   assertEquals(sync, expected);
   assertEquals(summary.conversations, contents.conversations);
   assertEquals(summary.messages, contents.messages);

@@ -1,6 +1,9 @@
 // Shared helpers for the media tests.
 import assert from "node:assert/strict";
+import { concatBytes } from "../../../src/crypto/mod.ts";
 import { MediaError, type MediaErrorCode } from "../../../src/features/media/mod.ts";
+
+export { cut } from "../helpers.ts";
 
 /** Asserts `fn` throws a MediaError with `code`. */
 export function assertMediaError(fn: () => unknown, code: MediaErrorCode, context = ""): void {
@@ -43,32 +46,26 @@ export function pseudoRandom(length: number, seed = 1): Uint8Array {
   return out;
 }
 
-/** Cuts `bytes` at the given boundaries (sorted and clamped) into views. */
-export function cut(bytes: Uint8Array, boundaries: number[]): Uint8Array[] {
-  const points = [...new Set(boundaries.map((b) => Math.min(Math.max(0, b), bytes.length)))].sort((a, b) =>
-    a - b
-  );
-  const parts: Uint8Array[] = [];
-  let start = 0;
-  for (const p of points) {
-    parts.push(bytes.subarray(start, p));
-    start = p;
-  }
-  parts.push(bytes.subarray(start));
-  return parts;
+/** Concatenates parts (an array of them, as the tests collect them). */
+export function join(parts: Uint8Array[]): Uint8Array {
+  return concatBytes(...parts);
 }
 
-/** Concatenates parts. */
-export function join(parts: Uint8Array[]): Uint8Array {
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint8Array(total);
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
+/** Reads a stream until it ends or errors: how many bytes came first, and the error (if one came). */
+export async function readUntilError(
+  stream: ReadableStream<Uint8Array>,
+): Promise<{ received: number; error: unknown }> {
+  const reader = stream.getReader();
+  let received = 0;
+  for (;;) {
+    try {
+      const { done, value } = await reader.read();
+      if (done) return { received, error: undefined };
+      received += value.length;
+    } catch (error) {
+      return { received, error };
+    }
   }
-  return out;
 }
 
 /** Reads a stream to the end. */

@@ -15,7 +15,8 @@ import {
   thumbnailRefOf,
 } from "../../../src/features/media/mod.ts";
 import { buildMediaConnNode } from "../../../src/testing/media_server.ts";
-import type { Node, NodeInput } from "../../../src/binary/mod.ts";
+import type { Node } from "../../../src/binary/mod.ts";
+import { asNode } from "../helpers.ts";
 import { assertMediaError } from "./helpers.ts";
 
 Deno.test("HKDF info and paths agree with Baileys' tables where whatsmeow and whatsapp-rust do too", () => {
@@ -143,14 +144,6 @@ Deno.test("history and app-state references", () => {
     fileLength: 7,
   });
 });
-
-/** NodeInput to the decoded Node shape (what the client would parse). */
-function asNode(input: NodeInput): Node {
-  const attrs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(input.attrs ?? {})) if (v !== undefined) attrs[k] = String(v);
-  const content = Array.isArray(input.content) ? input.content.map(asNode) : input.content as Node["content"];
-  return { tag: input.tag, attrs, content };
-}
 
 Deno.test("the media server's media_conn node parses back, primary hosts first", () => {
   const node = asNode(buildMediaConnNode({

@@ -11,7 +11,7 @@ import {
   prepareUpload,
 } from "../../../src/features/media/mod.ts";
 import { CBC_BATCH } from "../../../src/features/media/cbc_batch.ts";
-import { assertMediaRejects, collect, cut, pseudoRandom } from "./helpers.ts";
+import { assertMediaRejects, collect, cut, pseudoRandom, readUntilError } from "./helpers.ts";
 
 function chunked(bytes: Uint8Array, bounds: number[]): ReadableStream<Uint8Array> {
   return ReadableStream.from(cut(bytes, bounds));
@@ -68,20 +68,9 @@ Deno.test("a bad blob errors the stream only at the end, after the plaintext flo
   const sent = encryptMedia(plaintext, "document");
   const tampered = sent.encrypted.slice();
   tampered[tampered.length - 3] ^= 0x80; // in the MAC
-  const reader = decryptMediaStream(chunked(tampered, [65_536, 1_500_000, 2_999_999]), "document", sent)
-    .getReader();
-  let received = 0;
-  let error: unknown;
-  for (;;) {
-    try {
-      const { done, value } = await reader.read();
-      if (done) break;
-      received += value.length;
-    } catch (e) {
-      error = e;
-      break;
-    }
-  }
+  const { received, error } = await readUntilError(
+    decryptMediaStream(chunked(tampered, [65_536, 1_500_000, 2_999_999]), "document", sent),
+  );
   assert.ok(error instanceof MediaError && error.code === "bad_mac", `expected bad_mac, got ${error}`);
   // Everything but the last batch (held back with the padding block, see cbc_batch.ts) came out first.
   assert.ok(received >= plaintext.length - CBC_BATCH - 32, `only ${received} bytes flowed before the error`);
@@ -184,19 +173,7 @@ Deno.test("prepareUpload of a file that changes before the upload errors that st
     await Deno.writeFile(path, pseudoRandom(100_000, 1));
     await using upload = await prepareUpload({ path }, "image");
     await Deno.writeFile(path, pseudoRandom(100_000, 2));
-    const reader = upload.open().getReader();
-    let delivered = 0;
-    const error = await (async () => {
-      for (;;) {
-        try {
-          const { done, value } = await reader.read();
-          if (done) return undefined;
-          delivered += value.length;
-        } catch (e) {
-          return e;
-        }
-      }
-    })();
+    const { received: delivered, error } = await readUntilError(upload.open());
     assert.ok(error instanceof MediaError && error.code === "source_changed", `got ${error}`);
     // The MAC tail never went out, so a server would see an incomplete body.
     assert.ok(delivered < upload.encryptedLength, `${delivered} of ${upload.encryptedLength} bytes went out`);

@@ -15,7 +15,7 @@ import {
   uploadEncrypted,
 } from "../../../src/features/media/mod.ts";
 import { MediaServer } from "../../../src/testing/media_server.ts";
-import { assertMediaRejects, pseudoRandom } from "./helpers.ts";
+import { assertMediaRejects, pseudoRandom, readUntilError } from "./helpers.ts";
 
 Deno.test("download URLs carry whatsmeow's query after the direct path's own", () => {
   // whatsmeow download.go: directPath + "&hash=" + b64url(encSHA256) + "&mms-type=" + type + "&__wa-mms=".
@@ -158,19 +158,7 @@ Deno.test("a streamed download of a tampered blob fails at the END with the type
       mediaType: "video",
       ...good,
     });
-    const reader = stream.getReader();
-    let received = 0;
-    let failure: unknown;
-    for (;;) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) break;
-        received += value.length;
-      } catch (e) {
-        failure = e;
-        break;
-      }
-    }
+    const { received, error: failure } = await readUntilError(stream);
     assert.ok(
       failure instanceof MediaError && failure.code === "bad_mac",
       `expected bad_mac, got ${failure}`,
