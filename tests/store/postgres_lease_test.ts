@@ -1,6 +1,6 @@
 // PostgresStore across processes, against a real server: the lease (a second opener gets `leased`, a
 // crashed holder's lease is taken over, two racing processes: exactly one wins), a connection killed under
-// a store, device listing, and the crash test (a writer SIGKILLed mid-burst loses no flushed write and
+// a store, a read the server refuses, device listing, and the crash test (a writer SIGKILLed mid-burst loses no flushed write and
 // tears no flush), as crash_test.ts does for SQLite.
 import { assert, assertEquals } from "../_assert.ts";
 import { createDevice, PostgresStore, StoreError } from "../../src/store/mod.ts";
@@ -158,6 +158,30 @@ Deno.test("a killed connection: the store reconnects and carries on; after anoth
     }
     assert(error instanceof StoreError && error.kind === "leased", `expected leased, got ${error}`);
     await reopened.close();
+  } finally {
+    await admin.end();
+  }
+});
+
+Deno.test("a read the server refuses is a StoreError, changes nothing, and the next read works", async () => {
+  const url = await server.freshDatabase();
+  const [[address, record]] = [...await makeSessions(1)];
+  const writer = await PostgresStore.open(url, { deviceId: 4 });
+  await writer.storeSession(address, record);
+  await writer.close();
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    // A fresh store has nothing cached, so loading the session reads the table, which is briefly gone.
+    const store = await PostgresStore.open(url, { deviceId: 4 });
+    await admin.query("ALTER TABLE wadeno_sessions RENAME TO wadeno_sessions_away");
+    const e = await expectStoreError(store.loadSession(address), "io");
+    assertEquals(e.sqlState, "42P01"); // undefined_table
+    assert(e.message.startsWith("reading failed"), e.message);
+    assertEquals(store.pendingWrites, 0);
+    await admin.query("ALTER TABLE wadeno_sessions_away RENAME TO wadeno_sessions");
+    assertEquals((await store.loadSession(address))?.serialize(), record.serialize());
+    await store.close();
   } finally {
     await admin.end();
   }
