@@ -1,7 +1,7 @@
 // PostgresStore across processes, against a real server: the lease (a second opener gets `leased`, a
 // crashed holder's lease is taken over, two racing processes: exactly one wins), a connection killed under
-// a store, a read the server refuses, device listing, and the crash test (a writer SIGKILLed mid-burst loses no flushed write and
-// tears no flush), as crash_test.ts does for SQLite.
+// a store, a read the server refuses, device listing, and the crash test (a writer SIGKILLed mid-burst
+// loses no flushed write and tears no flush), as crash_test.ts does for SQLite.
 import { assert, assertEquals } from "../_assert.ts";
 import { createDevice, PostgresStore, StoreError } from "../../src/store/mod.ts";
 import { Jid } from "../../src/binary/mod.ts";
