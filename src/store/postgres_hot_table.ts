@@ -15,10 +15,13 @@
 
 import { LruTtlCache } from "./cache.ts";
 import type { Querier } from "./postgres_db.ts";
+import { toStoreError } from "./postgres_driver.ts";
 import { splitPending } from "./write_behind.ts";
 
 /** How an {@linkcode AsyncHotTable} reaches its table. */
 export interface AsyncTableIo<K, V> {
+  /** The table's name in errors (`sessions`, ...). */
+  readonly table: string;
   /** Reads and decodes rows; absent keys are absent from the map. */
   loadMany(q: Querier, keys: readonly K[]): Promise<Map<K, V>>;
   /** Serializes and upserts rows (inside the flush transaction). */
@@ -84,7 +87,15 @@ export class AsyncHotTable<K, V> {
     }
     if (misses.length === 0) return out;
     const epoch = this.#epoch;
-    const loaded = await this.#run((q) => this.#io.loadMany(q, misses));
+    // A read the server refuses (connection lost, table gone) is a StoreError like a failed flush.
+    const loaded = await this.#run((q) => this.#io.loadMany(q, misses)).catch((e: unknown) => {
+      throw toStoreError(
+        e,
+        `reading ${this.#io.table}`,
+        this.#io.table,
+        misses.length === 1 ? String(misses[0]) : undefined,
+      );
+    });
     for (const key of misses) {
       // A write or flush while the read ran makes the pending value (or a fresh read) the newest.
       const pending = this.pending(key);

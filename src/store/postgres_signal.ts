@@ -52,6 +52,7 @@ function keyedIo<K extends string | number, V>(
   };
   const upserts = new Map<number, string>();
   return {
+    table: name,
     async loadMany(q, keys) {
       const out = new Map<K, V>();
       if (keys.length === 1) {
@@ -126,6 +127,7 @@ function incomingRow(row: PgRow, key: string): IncomingRow {
 
 function incomingIo(deviceId: number): AsyncTableIo<string, IncomingRow> {
   return {
+    table: INCOMING,
     async loadMany(q, keys) {
       const out = new Map<string, IncomingRow>();
       const r = await q.query(

@@ -118,11 +118,7 @@ export class PostgresStore implements Backend {
     this.#connection = connection;
     this.#options = options;
     this.#db = db;
-    // Reads that miss the cache reach the server: what fails there is a StoreError like every write.
-    const run = <T>(fn: (q: Querier) => Promise<T>) =>
-      db.run(fn).catch((e: unknown) => {
-        throw toStoreError(e, "reading");
-      });
+    const run = <T>(fn: (q: Querier) => Promise<T>) => db.run(fn);
     this.#signal = new PostgresSignalState(deviceId, run, options.cacheSize ?? DEFAULTS.cacheSize);
     this.#journal = new PostgresJournal(db, this.#signal, {
       flushDelayMs: options.flushDelayMs ?? DEFAULTS.flushDelayMs,
